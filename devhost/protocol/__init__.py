@@ -1,0 +1,4 @@
+"""Pure, synchronous pieces of the Durable protocol: history events, episodes, status rendering.
+
+Nothing here performs I/O or imports aiohttp or the storage SDKs.
+"""

@@ -1,0 +1,40 @@
+"""Session fixtures: one private Azurite for every test that needs storage.
+
+A missing prerequisite fails the tests that need it (it is never a silent skip): `make test` installs
+everything, so a failure here means the install is broken.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.azurite import Azurite
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """A fresh in-memory Azurite for the whole test session."""
+    with Azurite() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def storage_connection_string(azurite: Azurite) -> Iterator[str]:
+    """The connection string of the session's Azurite, also exported as the app expects it."""
+    previous = os.environ.get("AzureWebJobsStorage")
+    os.environ["AzureWebJobsStorage"] = azurite.connection_string
+    yield azurite.connection_string
+    if previous is None:
+        os.environ.pop("AzureWebJobsStorage", None)
+    else:
+        os.environ["AzureWebJobsStorage"] = previous
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A short unique lower-case name for a container, task hub or instance id prefix."""
+    return "t" + uuid.uuid4().hex[:12]
