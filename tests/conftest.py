@@ -6,13 +6,15 @@ everything, so a failure here means the install is broken.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support.azurite import Azurite
+
+# The app's storage connections (the host's state store and the workflows' own blob connection).
+APP_STORAGE_SETTINGS = ("AzureWebJobsStorage", "WorkflowStorage")
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +27,10 @@ def azurite() -> Iterator[Azurite]:
 @pytest.fixture(scope="session")
 def storage_connection_string(azurite: Azurite) -> Iterator[str]:
     """The connection string of the session's Azurite, also exported as the app expects it."""
-    previous = os.environ.get("AzureWebJobsStorage")
-    os.environ["AzureWebJobsStorage"] = azurite.connection_string
-    yield azurite.connection_string
-    if previous is None:
-        os.environ.pop("AzureWebJobsStorage", None)
-    else:
-        os.environ["AzureWebJobsStorage"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        for setting in APP_STORAGE_SETTINGS:
+            patch.setenv(setting, azurite.connection_string)
+        yield azurite.connection_string
 
 
 @pytest.fixture

@@ -1,0 +1,5 @@
+"""Durable entities."""
+
+from entities import inventory
+
+BLUEPRINTS = (inventory.bp,)

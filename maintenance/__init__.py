@@ -1,0 +1,5 @@
+"""Housekeeping triggers."""
+
+from maintenance import retention
+
+BLUEPRINTS = (retention.bp,)
