@@ -1,0 +1,1 @@
+"""Tests of the local Durable host (devhost/), mirroring its packages."""
