@@ -1,0 +1,72 @@
+"""Activity payloads as the extension records them: scheduled inputs, results and failures.
+
+- The trigger payload is the orchestrator action's JSON text verbatim; DTFx keeps it in
+  `TaskScheduled.Input` as the JSON of its one-element parameter array (`["\"Tokyo\""]`), as the real
+  host does with `storeInputsInOrchestrationHistory` (kept here so pending activities can be re-run
+  from the History table after a crash).
+- The worker returns `df_dumps(value)`; the host parses it and re-serializes compactly
+  (`{"a": 1}` -> `{"a":1}`), and a `null` result is stored as no result.
+- A failure becomes `TaskFailed` with `Reason = "Activity function '<name>' failed: <Type>: <message>"`
+  and free-text `Details` (the SDK raises `Exception(f"{Reason} \n {Details}")` in the orchestrator).
+"""
+
+from __future__ import annotations
+
+import json
+
+from devhost.protocol.errors import PayloadError
+from devhost.protocol.history import HistoryEvent, task_completed, task_failed
+from devhost.protocol.payloads import to_compact_json
+
+
+def scheduled_input(activity_input: str) -> str:
+    """`TaskScheduled.Input` for a trigger payload: DTFx's serialized parameter array."""
+    return to_compact_json([activity_input])
+
+
+def activity_input_from_scheduled(event: HistoryEvent) -> str:
+    """The trigger payload back from a `TaskScheduled` event written by `scheduled_input`."""
+    try:
+        parameters = json.loads(event["Input"])
+        payload = parameters[0]
+    except (TypeError, ValueError, IndexError, KeyError) as exc:
+        raise PayloadError(f"TaskScheduled {event.get('EventId')} has no stored input") from exc
+    if not isinstance(payload, str):
+        raise PayloadError(f"TaskScheduled {event.get('EventId')} input is not a JSON text")
+    return payload
+
+
+def activity_result(worker_json: str | None) -> str | None:
+    """`TaskCompleted.Result` for the worker's `df_dumps` text: compact JSON, None for null."""
+    if worker_json is None:
+        return None
+    value = json.loads(worker_json)
+    return None if value is None else to_compact_json(value)
+
+
+def activity_completed(*, task_scheduled_id: int, worker_json: str | None, timestamp: str) -> HistoryEvent:
+    return task_completed(
+        task_scheduled_id=task_scheduled_id, result=activity_result(worker_json), timestamp=timestamp
+    )
+
+
+def activity_failure_reason(activity_name: str, error_type: str, message: str) -> str:
+    return f"Activity function '{activity_name}' failed: {error_type}: {message}"
+
+
+def activity_failed(
+    *,
+    task_scheduled_id: int,
+    activity_name: str,
+    error_type: str,
+    message: str,
+    stack: str,
+    timestamp: str,
+) -> HistoryEvent:
+    """`TaskFailed` for an activity that raised `error_type(message)`; `stack` is its traceback text."""
+    return task_failed(
+        task_scheduled_id=task_scheduled_id,
+        reason=activity_failure_reason(activity_name, error_type, message),
+        details=f"Result: Failure\nException: {error_type}: {message}\nStack: {stack}",
+        timestamp=timestamp,
+    )
