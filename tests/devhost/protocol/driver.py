@@ -1,116 +1,17 @@
-"""Drives one execution through `run_episode` the way the runtime does, one episode per call.
-
-The clock is explicit: every episode advances it (one second unless told), and inbound events are
-stamped with the clock *before* the episode that delivers them, like completions that arrive between
-episodes.
-"""
+"""The episode driver bound to the protocol tests' sample app."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from devhost.protocol import (
-    EpisodeResult,
-    EventType,
-    HistoryEvent,
-    ParentInstance,
-    TimerWork,
-    activity_completed,
-    activity_failed,
-    format_timestamp,
-    run_episode,
-)
-from devhost.protocol import history as events
 from tests.devhost.protocol.sample_app import FUNCTIONS, handle
+from tests.support.episodes import T0, EpisodeRun, brief
 
-T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Episode:
-    """What one `run_episode` call was given and what it answered."""
-
-    history: list[HistoryEvent]
-    inbound: list[HistoryEvent]
-    now: datetime
-    result: EpisodeResult
+__all__ = ["T0", "Run", "brief"]
 
 
-@dataclass
-class Run:
-    """One execution of a sample orchestrator and its growing history."""
+class Run(EpisodeRun):
+    """An `EpisodeRun` of one of the sample app's orchestrators."""
 
-    orchestrator: str
-    instance_id: str = "inst1"
-    execution_id: str = "exec1"
-    clock: datetime = T0
-    history: list[HistoryEvent] = field(default_factory=list)
-    episodes: list[Episode] = field(default_factory=list)
-
-    @property
-    def timestamp(self) -> str:
-        return format_timestamp(self.clock)
-
-    def start(
-        self,
-        stored_input: str | None = None,
-        *,
-        parent: ParentInstance | None = None,
-        also: tuple[HistoryEvent, ...] = (),
-    ) -> EpisodeResult:
-        """The first episode: `ExecutionStarted` (plus any events that arrived with it)."""
-        started = events.execution_started(
-            instance_id=self.instance_id,
-            execution_id=self.execution_id,
-            name=self.orchestrator,
-            input=stored_input,
-            timestamp=self.timestamp,
-            parent=parent,
-        )
-        return self.episode(started, *also, advance=timedelta(0))
-
-    def episode(self, *inbound: HistoryEvent, advance: timedelta = timedelta(seconds=1)) -> EpisodeResult:
-        self.clock += advance
-        result = run_episode(
-            handle(self.orchestrator),
-            history=self.history,
-            new_events=list(inbound),
-            now=self.clock,
-            functions=FUNCTIONS,
-        )
-        self.episodes.append(Episode(list(self.history), list(inbound), self.clock, result))
-        self.history.extend(result.new_events)
-        return result
-
-    def completed(self, task_id: int, value: Any) -> HistoryEvent:
-        return activity_completed(
-            task_scheduled_id=task_id, worker_json=json.dumps(value), timestamp=self.timestamp
-        )
-
-    def failed(self, task_id: int, activity: str, message: str) -> HistoryEvent:
-        return activity_failed(
-            task_scheduled_id=task_id,
-            activity_name=activity,
-            error_type="ValueError",
-            message=message,
-            stack="Traceback: ...",
-            timestamp=self.timestamp,
-        )
-
-    def fired(self, timer: TimerWork) -> HistoryEvent:
-        """`TimerFired`; moves the clock to the timer's time first (the episode must not be earlier)."""
-        self.clock = max(self.clock, timer.fire_at)
-        return events.timer_fired(
-            timer_id=timer.timer_id, fire_at=format_timestamp(timer.fire_at), timestamp=self.timestamp
-        )
-
-    def raised(self, name: str, value: Any) -> HistoryEvent:
-        return events.event_raised(name=name, input=json.dumps(value), timestamp=self.timestamp)
-
-
-def brief(history: list[HistoryEvent]) -> list[tuple[str, int]]:
-    """`(EventType name, EventId)` per event: the skeleton of a history."""
-    return [(EventType(event["EventType"]).name, event["EventId"]) for event in history]
+    def __init__(self, orchestrator: str, **options: Any) -> None:
+        super().__init__(orchestrator, handle, FUNCTIONS, **options)
