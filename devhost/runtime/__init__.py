@@ -1,0 +1,1 @@
+"""The engine: instances processed one episode at a time, in-process dispatch, timers, recovery."""
