@@ -1,0 +1,104 @@
+"""Start-up recovery: resume every instance that was in flight when the last devhost stopped or died.
+
+For each Running, Pending or Suspended instance the current execution's history says what is still
+outstanding (`devhost.protocol.pending_work`): activities run again (at least once), timers are re-armed,
+children are started or asked for their outcome, entity requests are re-sent (entities skip the ones
+they already processed). An instance whose first episode never committed gets its `ExecutionStarted`
+again; one whose final checkpoint committed but whose Instances row did not is brought up to date.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from devhost.protocol import (
+    EventType,
+    ExecutionInfo,
+    InstanceRecord,
+    RuntimeStatus,
+    format_timestamp,
+    pending_work,
+)
+from devhost.protocol import history as events
+from devhost.runtime.engine import Engine, child_outcome
+from devhost.runtime.instances import InstanceState
+
+logger = logging.getLogger(__name__)
+
+IN_FLIGHT = (RuntimeStatus.Running, RuntimeStatus.Pending, RuntimeStatus.Suspended)
+PAGE_SIZE = 500
+
+
+@dataclass
+class RecoverySummary:
+    instances: int = 0
+    activities: int = 0
+    timers: int = 0
+
+
+async def recover(engine: Engine) -> RecoverySummary:
+    """Resume all in-flight orchestration instances of the task hub."""
+    summary = RecoverySummary()
+    token: str | None = None
+    while True:
+        records, token = await engine.hub.instances.query_instances(
+            statuses=IN_FLIGHT, page_size=PAGE_SIZE, continuation_token=token
+        )
+        for record in records:
+            if not record.instance_id.startswith("@"):  # entities resume when addressed
+                await _recover_instance(engine, record, summary)
+        if not token:
+            break
+    if summary.instances:
+        logger.info(
+            "recovered %d in-flight instances (%d activities re-run, %d timers re-armed)",
+            summary.instances,
+            summary.activities,
+            summary.timers,
+        )
+    return summary
+
+
+async def _recover_instance(engine: Engine, record: InstanceRecord, summary: RecoverySummary) -> None:
+    state = await engine.instance(record.instance_id)
+    summary.instances += 1
+    if not state.history:
+        _restart_first_episode(engine, record)
+        return
+    last = state.history[-2] if len(state.history) > 1 else state.history[-1]
+    if last["EventType"] == EventType.ExecutionCompleted:
+        await _finish_record(engine, state, last)
+        return
+    execution = ExecutionInfo.from_started(state.history[1])
+    pending = pending_work(state.history)
+    summary.activities += len(pending.activities)
+    summary.timers += len(pending.timers)
+    engine.resume_work(state, execution, pending)
+
+
+def _restart_first_episode(engine: Engine, record: InstanceRecord) -> None:
+    started = events.execution_started(
+        instance_id=record.instance_id,
+        execution_id=record.execution_id,
+        name=record.name,
+        input=record.input,
+        timestamp=format_timestamp(record.created_time),
+        version=record.version,
+    )
+    engine.deliver(record.instance_id, started, record.execution_id)
+
+
+async def _finish_record(engine: Engine, state: InstanceState, completed: dict[str, object]) -> None:
+    """The last checkpoint ended the execution but the Instances row missed it: repair, tell the parent."""
+    record = state.record
+    assert record is not None
+    record.runtime_status = RuntimeStatus(int(str(completed["OrchestrationStatus"])))
+    record.output = completed["Result"] if isinstance(completed["Result"], str) else None
+    record.last_updated_time = record.completed_time = engine.clock.now()
+    await engine.hub.instances.upsert_instance(record)
+    parent = ExecutionInfo.from_started(state.history[1]).parent
+    if parent is not None:
+        engine.deliver(
+            parent.instance_id, child_outcome(record, parent.task_schedule_id), parent.execution_id
+        )

@@ -1,0 +1,96 @@
+"""The engine on a fresh task hub of the session's Azurite, running the patterns fixture app in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from devhost.protocol import RuntimeStatus
+from devhost.runtime.client import Client
+from devhost.runtime.clock import Clock
+from devhost.runtime.engine import Engine
+from devhost.runtime.operations import InstanceView
+from devhost.storage import RequestCounter, StorageClients
+from devhost.tracking import TaskHub
+from devhost.worker import ClientBindingFactory, Invoker, LoadedApp, load_app, load_app_settings
+from tests.devhost.fixtures import FIXTURES_DIR
+
+pytestmark = pytest.mark.azurite
+
+
+@dataclass
+class Running:
+    """An engine with everything it runs on; `stop()` tears it down."""
+
+    engine: Engine
+    client: Client
+    hub: TaskHub
+    counter: RequestCounter
+    clock: Clock
+    clients: StorageClients
+    invoker: Invoker
+    timer_task: asyncio.Task[None]
+
+    async def stop(self, *, delete_hub: bool = True) -> None:
+        self.timer_task.cancel()
+        await self.engine.close()
+        self.invoker.close()
+        if delete_hub:
+            await self.hub.delete()
+        await self.clients.close()
+
+    async def wait(self, instance_id: str, timeout_s: float = 10.0) -> InstanceView:
+        """Poll until the instance has finished; returns its view (with history)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            view = await self.client.get_instance(instance_id, with_history=True)
+            if view is not None and view.record.runtime_status.is_terminal:
+                return view
+            if time.monotonic() > deadline:
+                status = view.record.runtime_status if view else None
+                raise AssertionError(f"{instance_id} did not finish in {timeout_s} s (status {status})")
+            await asyncio.sleep(0.02)
+
+    async def wait_until(self, instance_id: str, status: RuntimeStatus, timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            view = await self.client.get_instance(instance_id, with_history=False)
+            if view is not None and view.record.runtime_status is status:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{instance_id} never reached {status.name}")
+
+
+@pytest.fixture(scope="module")
+def patterns_app(storage_connection_string: str) -> LoadedApp:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATTERNS_HUB", "unused")
+        settings = load_app_settings(FIXTURES_DIR / "patterns_app")
+    loaded = load_app(settings)
+    yield loaded
+    loaded.unload()
+
+
+async def start_engine(loaded: LoadedApp, connection: str, hub_name: str, clock: Clock) -> Running:
+    counter = RequestCounter()
+    clients = await StorageClients.open(connection, counter=counter)
+    hub = TaskHub(clients, hub_name)
+    await hub.create_if_missing()
+    binding = ClientBindingFactory("http://localhost:7071", "http://127.0.0.1:17071/durabletask/", hub_name)
+    invoker = Invoker(client_binding=binding, max_workers=4, function_directory=str(loaded.settings.app_dir))
+    engine = Engine(hub, loaded.registry, invoker, clock, max_concurrent_activities=4)
+    timer_task = asyncio.create_task(engine.timers.run())
+    return Running(engine, Client(engine), hub, counter, clock, clients, invoker, timer_task)
+
+
+@pytest.fixture
+async def running(patterns_app: LoadedApp, storage_connection_string: str) -> AsyncIterator[Running]:
+    hub_name = "T" + uuid.uuid4().hex[:12]
+    started = await start_engine(patterns_app, storage_connection_string, hub_name, Clock())
+    yield started
+    await started.stop()
