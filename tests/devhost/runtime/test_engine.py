@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -60,7 +61,7 @@ async def test_timer_fires_when_the_clock_reaches_it(running: Running) -> None:
     fire_at = running.engine.timers.next_fire_at()
     assert fire_at is not None
     running.clock.skip_to(fire_at)
-    running.engine.timers.wake()
+    running.engine.timers.fire_due()
     view = await running.wait(instance_id)
     assert json.loads(view.record.output or "") == {"decision": "timed out"}
     fired = next(e for e in view.history if e["EventType"] == EventType.TimerFired)
@@ -89,12 +90,7 @@ async def test_entities_signal_and_call(running: Running) -> None:
 async def test_continue_as_new_keeps_one_short_history(running: Running) -> None:
     instance_id = await running.client.start("countdown", "countdown-1", sdk_input(3))
     for _ in range(3):
-        await running.wait_until(instance_id, RuntimeStatus.Running)
-        fire_at = running.engine.timers.next_fire_at()
-        if fire_at is None:
-            break
-        running.clock.skip_to(fire_at)
-        running.engine.timers.wake()
+        await _skip_to_next_timer(running)
     view = await running.wait(instance_id)
     assert view.record.output == '"done"'
     assert event_types(view)[:2] == ["OrchestratorStarted", "ExecutionStarted"]
@@ -161,9 +157,7 @@ async def _skip_to_next_timer(running: Running) -> None:
         fire_at = running.engine.timers.next_fire_at()
         if fire_at is not None:
             running.clock.skip_to(fire_at)
-            running.engine.timers.wake()
+            running.engine.timers.fire_due()
             return
-        import asyncio
-
         await asyncio.sleep(0.02)
     raise AssertionError("no timer was scheduled")
