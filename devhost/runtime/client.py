@@ -43,13 +43,6 @@ class Client:
             instance_id = uuid.uuid4().hex
         else:
             validate_instance_id(instance_id)
-        state = await engine.instance(instance_id)
-        async with state.lock:
-            if state.record is not None and not state.record.runtime_status.is_terminal:
-                status = state.record.runtime_status.name
-                raise OperationFailedError(
-                    f"An Orchestration instance with the status {status} already exists."
-                )
         now = engine.clock.now()
         await engine.create(
             InstanceRecord(

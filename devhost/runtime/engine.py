@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from devhost.errors import InstanceNotFoundError
+from devhost.errors import InstanceNotFoundError, OperationFailedError
 from devhost.protocol import (
     EpisodeResult,
     EventType,
@@ -117,11 +117,16 @@ class Engine:
     ) -> None:
         """Write a new execution's Pending row and queue its `ExecutionStarted` (the client's start).
 
-        The caller has checked that no running instance has this id. An older history of the same id is
-        overwritten by the first checkpoint (after a reload, if its sentinel ETag was not known yet).
+        Raises OperationFailedError when an instance with this id is still running (the host's rule for
+        client starts). A finished instance of the same id is replaced: its history is overwritten by the
+        first checkpoint (after a reload, if its sentinel ETag was not known yet).
         """
-        state = self._instances.setdefault(record.instance_id, InstanceState(record.instance_id))
+        state = await self.instance(record.instance_id)
         async with state.lock:
+            if state.record is not None and not state.record.runtime_status.is_terminal:
+                status = state.record.runtime_status.name
+                message = f"An Orchestration instance with the status {status} already exists."
+                raise OperationFailedError(message)
             await self.hub.instances.upsert_instance(record, replace=True)
             state.record = record
             state.history = []
