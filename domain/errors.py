@@ -80,4 +80,4 @@ def failure_reason(error: BaseException | str) -> str:
     if match:
         rest = text[match.end() :].strip()
         return rest.split("\n", 1)[0].strip() or text
-    return text.strip().split("\n", 1)[0]
+    return text.strip().split("\n", 1)[0].strip()

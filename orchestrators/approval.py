@@ -40,10 +40,10 @@ def parse_decision(value: Any) -> ApprovalDecision | None:
 
 
 def _wait_for_decision(
-    context: df.DurableOrchestrationContext, timeout_s: int
+    context: df.DurableOrchestrationContext, request: ApprovalRequest
 ) -> Generator[Any, Any, ApprovalDecision | None]:
     """Wait until a valid decision arrives (returned) or the deadline passes (None)."""
-    deadline = context.current_utc_datetime + timedelta(seconds=timeout_s)
+    deadline = context.current_utc_datetime + timedelta(seconds=request.timeout_s)
     while True:
         timer = context.create_timer(deadline)
         event = context.wait_for_external_event(names.APPROVAL_DECISION_EVENT)
@@ -54,7 +54,7 @@ def _wait_for_decision(
         decision = parse_decision(event.result)
         if decision is not None:
             return decision
-        context.set_custom_status({"step": "ignored_invalid_decision"})
+        context.set_custom_status({"step": "ignored_invalid_decision", "order_id": request.order_id})
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -63,13 +63,13 @@ def approval_workflow(context: df.DurableOrchestrationContext) -> Generator[Any,
     notice = {**request.model_dump(mode="json"), "instance_id": context.instance_id}
     context.set_custom_status({"step": "awaiting_decision", "order_id": request.order_id})
     yield context.call_activity_with_retry(names.REQUEST_APPROVAL, STORAGE_RETRY, notice)
-    decision = yield from _wait_for_decision(context, request.timeout_s)
+    decision = yield from _wait_for_decision(context, request)
     reminded = False
     if decision is None:
         reminded = True
         context.set_custom_status({"step": "reminded", "order_id": request.order_id})
         yield context.call_activity_with_retry(names.SEND_APPROVAL_REMINDER, STORAGE_RETRY, notice)
-        decision = yield from _wait_for_decision(context, request.timeout_s)
+        decision = yield from _wait_for_decision(context, request)
     if decision is None:
         outcome = ApprovalOutcome(
             approved=False, decided_by="system", reason="no decision before the deadline", reminded=reminded

@@ -41,6 +41,7 @@ def _result(state: MonitorState, stopped: str) -> dict[str, Any]:
 def device_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
     state = MonitorState.model_validate(context.get_input())
     now = context.current_utc_datetime
+    context.set_custom_status(_status(state, "polling", None))
     observed = yield context.call_activity(names.READ_DEVICE_READING, state.device_id)
     reading = observed.get("reading")
     value = float(reading["value"]) if reading else None

@@ -3,7 +3,8 @@
 Patterns: function chaining, durable entities (`inventory`), a sub-orchestration (approval), retries,
 and compensation: every step that changed the world records how to undo itself, and a failure undoes
 them in reverse order (cancel shipment, refund, release stock) before the instance ends as Failed with
-the failure's code and reason. `custom_status` always names the current step.
+the failure's code and reason. An undo step that fails does not stop the others; it is listed in the
+final status's `compensation_failed`. `custom_status` always names the current step.
 """
 
 from __future__ import annotations
@@ -57,9 +58,15 @@ def order_workflow(context: df.DurableOrchestrationContext) -> Generator[Any, An
         code = failure_code(error) or "order.failed"
         reason = failure_reason(error)
         _progress(context, order, "compensating", code=code, reason=reason)
+        not_undone: list[str] = []
         for step in reversed(undo):
-            yield step.task(context)
-        _progress(context, order, "failed", code=code, reason=reason, compensated=len(undo))
+            try:
+                yield step.task(context)
+            except Exception:  # one undo that fails must not keep the others from running
+                not_undone.append(step.target)
+        extra = {"compensation_failed": not_undone} if not_undone else {}
+        compensated = len(undo) - len(not_undone)
+        _progress(context, order, "failed", code=code, reason=reason, compensated=compensated, **extra)
         raise OrderFailedError(reason, code=code) from None
 
 
