@@ -243,8 +243,7 @@ def test_a_receipt_failure_cancels_the_shipment_refunds_and_releases(app_functio
     # `failure_reason` keeps the trailing space of the SDK's "<reason> \n <details>" text (reported:
     # domain/errors.py should strip the first line it returns).
     assert (
-        status["reason"]
-        == "Activity function 'write_receipt' failed: ConnectionError: storage unreachable"
+        status["reason"] == "Activity function 'write_receipt' failed: ConnectionError: storage unreachable"
     )
     assert only_activity(compensating).name == "cancel_shipment"
     refunding = complete(run, compensating, {"status": "canceled", "order_id": "A-1"})
