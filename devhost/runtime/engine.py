@@ -139,6 +139,7 @@ class Engine:
             timestamp=format_timestamp(record.created_time),
             version=record.version,
             parent=None if parent is None else _parent_of(parent, task_id),
+            generation=record.generation if parent is None else None,  # as DTFx: client starts only
         )
         self.deliver(record.instance_id, started, record.execution_id)
 

@@ -85,6 +85,7 @@ def _restart_first_episode(engine: Engine, record: InstanceRecord) -> None:
         input=record.input,
         timestamp=format_timestamp(record.created_time),
         version=record.version,
+        generation=record.generation if record.parent_instance_id is None else None,
     )
     engine.deliver(record.instance_id, started, record.execution_id)
 

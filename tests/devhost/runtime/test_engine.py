@@ -1,4 +1,4 @@
-"""The engine end to end on Azurite: every pattern through the SDK's replay, state in the provider's tables."""
+"""The engine end to end on Azurite: every pattern through the SDK replay, state in the provider tables."""
 
 from __future__ import annotations
 
