@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from devhost.protocol import RuntimeStatus
+from devhost.protocol import HistoryEvent, InstanceRecord, RuntimeStatus
 from devhost.runtime.client import Client
 from devhost.runtime.clock import Clock
 from devhost.runtime.engine import Engine
-from devhost.runtime.operations import InstanceView
 from devhost.storage import RequestCounter, StorageClients
 from devhost.tracking import TaskHub
 from devhost.worker import ClientBindingFactory, Invoker, LoadedApp, load_app, load_app_settings
 from tests.devhost.fixtures import FIXTURES_DIR
 
 pytestmark = pytest.mark.azurite
+
+
+@dataclass
+class Finished:
+    record: InstanceRecord
+    history: list[HistoryEvent]
 
 
 @dataclass
@@ -44,13 +49,13 @@ class Running:
             await self.hub.delete()
         await self.clients.close()
 
-    async def wait(self, instance_id: str, timeout_s: float = 10.0) -> InstanceView:
-        """Poll until the instance has finished; returns its view (with history)."""
+    async def wait(self, instance_id: str, timeout_s: float = 10.0) -> Finished:
+        """Poll until the instance has finished; returns its record and history."""
         deadline = time.monotonic() + timeout_s
         while True:
             view = await self.client.get_instance(instance_id, with_history=True)
-            if view is not None and view.record.runtime_status.is_terminal:
-                return view
+            if view is not None and view.history is not None and view.record.runtime_status.is_terminal:
+                return Finished(view.record, view.history)
             if time.monotonic() > deadline:
                 status = view.record.runtime_status if view else None
                 raise AssertionError(f"{instance_id} did not finish in {timeout_s} s (status {status})")
@@ -67,7 +72,7 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-def patterns_app(storage_connection_string: str) -> LoadedApp:
+def patterns_app(storage_connection_string: str) -> Iterator[LoadedApp]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATTERNS_HUB", "unused")
         settings = load_app_settings(FIXTURES_DIR / "patterns_app")

@@ -78,9 +78,9 @@ async def test_patterns_scenario_has_the_real_event_sequence(running: Running) -
             break
         await asyncio.sleep(0.01)
     for _ in range(200):
-        view = await running.client.get_instance(instance_id, with_history=True)
-        if view is not None and len(view.history) == 3:  # the second generation waits for Approval
-            break
+        waiting = await running.client.get_instance(instance_id, with_history=True)
+        if waiting is not None and waiting.history is not None and len(waiting.history) == 3:
+            break  # the second generation waits for Approval
         await asyncio.sleep(0.01)
     await running.client.raise_event(instance_id, "Approval", '"yes"')
     view = await running.wait(instance_id)

@@ -112,18 +112,21 @@ async def test_terminate_suspend_resume(running: Running) -> None:
     await running.client.suspend(instance_id, "hold on")
     await running.wait_until(instance_id, RuntimeStatus.Suspended)
     await running.client.raise_event(instance_id, "Decision", json.dumps("later"))
-    view = await running.client.get_instance(instance_id, with_history=False)
-    assert view is not None
-    assert view.record.runtime_status is RuntimeStatus.Suspended
+    suspended = await running.client.get_instance(instance_id, with_history=False)
+    assert suspended is not None
+    assert suspended.record.runtime_status is RuntimeStatus.Suspended
     await running.client.resume(instance_id, "go")
-    view = await running.wait(instance_id)
-    assert json.loads(view.record.output or "") == {"decision": "later"}
+    resumed = await running.wait(instance_id)
+    assert json.loads(resumed.record.output or "") == {"decision": "later"}
 
     other = await running.client.start("approval", "approve-4", None)
     await running.wait_until(other, RuntimeStatus.Running)
     await running.client.terminate(other, "no longer needed")
-    view = await running.wait(other)
-    assert (view.record.runtime_status, view.record.output) == (RuntimeStatus.Terminated, "no longer needed")
+    terminated = await running.wait(other)
+    assert (terminated.record.runtime_status, terminated.record.output) == (
+        RuntimeStatus.Terminated,
+        "no longer needed",
+    )
     with pytest.raises(InstanceGoneError):
         await running.client.raise_event(other, "Decision", "1")
 
