@@ -73,7 +73,9 @@ class Client:
             page_size=query.top,
             continuation_token=query.continuation_token,
         )
-        return [r for r in records if not r.instance_id.startswith("@")], token
+        # Entities are instances named `@name@key`: listed only when the query asks for them by prefix.
+        keep_entities = (query.instance_id_prefix or "").startswith("@")
+        return [r for r in records if keep_entities or not r.instance_id.startswith("@")], token
 
     async def raise_event(self, instance_id: str, event_name: str, input_text: str | None) -> None:
         state = await self._running(instance_id)
