@@ -14,10 +14,12 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from api.responses import ApiError, describe, is_active
+from domain.instance_ids import workflow_id_prefix
 
 # Instance ids this API creates: business ids plus the `:approval` and `:batch-N` suffixes.
 InstanceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_:-]{0,127}$")]
-MAX_LIST_TOP = 500
+# The SDK client reads one page of the host's list (100 instances): `top` cannot go beyond it.
+MAX_LIST_TOP = 100
 P = ParamSpec("P")
 
 
@@ -79,7 +81,7 @@ class ListFilters:
             "created_time_from": self.created_from,
             "created_time_to": self.created_to,
             "runtime_status": self.statuses,
-            "instance_id_prefix": self.prefix,
+            "instance_id_prefix": self.prefix or workflow_id_prefix(self.workflow),
         }
         return {name: value for name, value in given.items() if value is not None}
 

@@ -38,9 +38,7 @@ class ApiError(Exception):
         self.details = details or []
 
     def response(self) -> func.HttpResponse:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details:
-            body["details"] = self.details
+        body = {"code": self.code, "message": self.message, "details": self.details}
         return json_response({"error": body}, self.status)
 
 

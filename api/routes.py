@@ -9,7 +9,7 @@ check keys.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -97,7 +97,7 @@ async def start_device_monitor(
         device_id=device_id,
         threshold=request.threshold,
         interval_s=request.interval_s,
-        expires_at=datetime.now(UTC) + timedelta(seconds=request.duration_s),
+        duration_s=request.duration_s,
     )
     return await _start(req, client, names.DEVICE_MONITOR, instance_id, state.model_dump(mode="json"))
 
@@ -113,6 +113,12 @@ async def decide_approval(req: func.HttpRequest, client: df.DurableOrchestration
     order_id = path_value(Identifier, req.route_params.get("order_id"), "order_id")
     decision = parse_body(req, ApprovalDecision)
     instance_id = approval_instance_id(order_instance_id(order_id))
+    if not await client.get_status(instance_id):
+        order = await client.get_status(order_instance_id(order_id))
+        if order and is_active(order):  # the approval starts just after the order says "awaiting_approval"
+            raise ApiError(
+                409, "approval.not_ready", "no approval is waiting for this order yet; retry shortly"
+            )
     await require_active(client, instance_id, "no approval is pending for this order")
     await client.raise_event(instance_id, names.APPROVAL_DECISION_EVENT, decision.model_dump(mode="json"))
     return json_response({"instance_id": instance_id, "event": names.APPROVAL_DECISION_EVENT}, 202)

@@ -199,7 +199,9 @@ class MonitorState(StrictModel):
     device_id: Identifier
     threshold: float = Field(allow_inf_nan=False)
     interval_s: int = Field(ge=10)
-    expires_at: datetime
+    duration_s: int = Field(default=24 * 3600, ge=10, le=90 * 24 * 3600)
+    expires_at: datetime | None = None
+    """Set by the first generation from orchestration time (`current_utc_datetime` + `duration_s`)."""
     in_alarm: bool = False
     alerts: int = 0
     polls: int = 0

@@ -20,6 +20,7 @@ from domain.models import ApprovalDecision, ApprovalOutcome, ApprovalRequest
 from orchestrators.policies import STORAGE_RETRY, cancel_timer
 
 bp = df.Blueprint()
+MAX_INVALID_DECISIONS = 5
 
 
 def parse_decision(value: Any) -> ApprovalDecision | None:
@@ -42,9 +43,14 @@ def parse_decision(value: Any) -> ApprovalDecision | None:
 def _wait_for_decision(
     context: df.DurableOrchestrationContext, request: ApprovalRequest
 ) -> Generator[Any, Any, ApprovalDecision | None]:
-    """Wait until a valid decision arrives (returned) or the deadline passes (None)."""
+    """Wait until a valid decision arrives (returned) or the deadline passes (None).
+
+    Invalid decisions are ignored, a bounded number of times: SDK 1.x hands an event that arrived
+    before the wait to every later wait for the same name (azure-functions-durable-python#507), so
+    one early invalid event would otherwise be seen again forever.
+    """
     deadline = context.current_utc_datetime + timedelta(seconds=request.timeout_s)
-    while True:
+    for _ in range(MAX_INVALID_DECISIONS + 1):
         timer = context.create_timer(deadline)
         event = context.wait_for_external_event(names.APPROVAL_DECISION_EVENT)
         winner = yield context.task_any([event, timer])
@@ -55,6 +61,7 @@ def _wait_for_decision(
         if decision is not None:
             return decision
         context.set_custom_status({"step": "ignored_invalid_decision", "order_id": request.order_id})
+    return ApprovalDecision(approved=False, approver="system", comment="too many invalid decisions")
 
 
 @bp.orchestration_trigger(context_name="context")

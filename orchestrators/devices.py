@@ -29,7 +29,7 @@ def _status(state: MonitorState, step: str, last_value: float | None) -> dict[st
         "alerts": state.alerts,
         "in_alarm": state.in_alarm,
         "last_value": last_value,
-        "expires_at": state.expires_at.isoformat(),
+        "expires_at": state.expires_at.isoformat() if state.expires_at else None,
     }
 
 
@@ -41,6 +41,8 @@ def _result(state: MonitorState, stopped: str) -> dict[str, Any]:
 def device_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any] | None]:
     state = MonitorState.model_validate(context.get_input())
     now = context.current_utc_datetime
+    expires_at = state.expires_at or now + timedelta(seconds=state.duration_s)
+    state = state.model_copy(update={"expires_at": expires_at})
     context.set_custom_status(_status(state, "polling", None))
     observed = yield context.call_activity(names.READ_DEVICE_READING, state.device_id)
     reading = observed.get("reading")
@@ -64,12 +66,12 @@ def device_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
             "in_alarm": above if value is not None else state.in_alarm,
         }
     )
-    if now >= state.expires_at:
+    if now >= expires_at:
         context.set_custom_status(_status(state, "expired", value))
         return _result(state, "expired")
 
     context.set_custom_status(_status(state, "sleeping", value))
-    timer = context.create_timer(min(now + timedelta(seconds=state.interval_s), state.expires_at))
+    timer = context.create_timer(min(now + timedelta(seconds=state.interval_s), expires_at))
     stop = context.wait_for_external_event(names.STOP_EVENT)
     winner = yield context.task_any([stop, timer])
     if winner is stop:

@@ -125,7 +125,9 @@ class Client:
 
     async def purge_instances(self, query: InstanceQuery) -> int:
         result = await self._engine.hub.purge_instances(
-            created_from=query.created_from, created_to=query.created_to, statuses=query.statuses or None
+            created_from=query.created_from,
+            created_to=query.created_to or self._engine.clock.now(),
+            statuses=query.statuses or None,
         )
         self._engine.forget_terminal()
         return result.instances_deleted

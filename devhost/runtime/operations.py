@@ -83,7 +83,10 @@ class Operations(Protocol):
         ...
 
     async def purge_instances(self, query: InstanceQuery) -> int:
-        """Delete every terminal instance matching the query; returns how many were deleted."""
+        """Delete every terminal instance matching the query; returns how many were deleted.
+
+        A missing `created_to` means "now" on the engine's clock (which tests may have moved forward).
+        """
         ...
 
     async def signal_entity(

@@ -8,7 +8,6 @@ an empty body; only then are the request's details (content type, body) checked.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -133,7 +132,7 @@ async def purge_instances(context: ApiContext, request: web.Request) -> web.Resp
     created_from = parse_datetime(query.get("createdTimeFrom"))
     if created_from is None:
         return json_response(CREATED_TIME_FROM_REQUIRED, status=400)
-    created_to = parse_datetime(query.get("createdTimeTo")) or datetime.now(UTC)
+    created_to = parse_datetime(query.get("createdTimeTo"))  # None: "now" on the engine's clock
     instance_query = InstanceQuery(
         created_from=created_from,
         created_to=created_to,

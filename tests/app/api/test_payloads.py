@@ -117,7 +117,7 @@ def test_list_filters():
     filters = parse_list_filters({"status": "Running,Completed", "workflow": "Order_Workflow", "top": "5"})
     assert [s.value for s in filters.statuses or []] == ["Running", "Completed"]
     assert (filters.workflow, filters.top) == ("order_workflow", 5)
-    assert filters.client_arguments() == {"runtime_status": filters.statuses}
+    assert filters.client_arguments() == {"runtime_status": filters.statuses, "instance_id_prefix": "order-"}
     for bad in (
         {"status": "Sleeping"},
         {"top": "0"},
