@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from devhost.http.clock import add_clock_routes
+from devhost.http.dashboard import add_dashboard_routes
 from devhost.http.functions import FunctionsHttpHandler, add_function_routes, describe_functions
 from devhost.http.management import add_management_routes
 from devhost.runtime.client import Client
@@ -115,6 +116,7 @@ class DevHost:
             hub_name=settings.hub_name,
             connection_name=settings.connection_name,
         )
+        add_dashboard_routes(public)
         add_function_routes(public, FunctionsHttpHandler(registry, self._invoker))
         rpc = web.Application(client_max_size=MAX_REQUEST_BYTES)
         add_management_routes(

@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from tests.e2e.harness import (
-    TERMINAL_STATUSES,
-    AppApi,
-    DevhostClock,
-    DevhostProcess,
-    ManagementApi,
-    request,
-)
+from tests.e2e.clients import TERMINAL_STATUSES, AppApi, DevhostClock, ManagementApi
+from tests.e2e.harness import DevhostProcess, request
 from tests.support.azurite import PROJECT_ROOT, Azurite
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +21,7 @@ CLOCK_MARKER = "devhost_clock"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{CLOCK_MARKER}: moves the devhost's clock (/admin/devhost/clock); skipped on hosts without that route",
+        f"{CLOCK_MARKER}: moves the devhost's clock (/admin/devhost/clock); skipped where that route is 404",
     )
 
 
@@ -80,7 +74,9 @@ def clock(app_base_url: str, request: pytest.FixtureRequest) -> DevhostClock:
     devhost_clock = DevhostClock(app_base_url)
     if not devhost_clock.available():
         if os.environ.get("E2E_BASE_URL"):
-            pytest.skip(f"{app_base_url} answers 404 on the devhost-only clock route; timers cannot be skipped")
+            pytest.skip(
+                f"{app_base_url} answers 404 on the devhost-only clock route; timers cannot be skipped"
+            )
         pytest.fail("the devhost answers 404 on /admin/devhost/clock")
     return devhost_clock
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,6 @@ from tests.support.azurite import PROJECT_ROOT, free_port
 HOST_STARTUP_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.05
-API_PREFIX = "/api"
-WEBHOOK_PREFIX = "/runtime/webhooks/durabletask"
-CLOCK_PATH = "/admin/devhost/clock"
-CONTINUATION_HEADER = "x-ms-continuation-token"
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Terminated", "Canceled"})
 
 
 class HostStartupError(RuntimeError):
@@ -50,7 +44,12 @@ class HttpResult:
 
 
 def request(
-    method: str, url: str, body: Any = None, *, headers: dict[str, str] | None = None, raw: bytes | None = None
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
 ) -> HttpResult:
     """One HTTP request; `body` is sent as JSON, `raw` as given."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -59,7 +58,9 @@ def request(
     req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
     try:
         with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as response:
-            return HttpResult(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+            return HttpResult(
+                response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            )
     except urllib.error.HTTPError as error:
         return HttpResult(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
 
@@ -85,114 +86,6 @@ def poll_until(
         if between is not None:
             between()
         time.sleep(POLL_INTERVAL_S)
-
-
-@dataclass(frozen=True)
-class AppApi:
-    """The app's own routes under `/api`, and its compact instance status (`runtime_status`, ...)."""
-
-    base_url: str
-
-    def call(self, method: str, path: str, body: Any = None, **options: Any) -> HttpResult:
-        return request(method, f"{self.base_url}{API_PREFIX}/{path}", body, **options)
-
-    def instance(self, instance_id: str) -> dict[str, Any] | None:
-        """`GET /api/instances/{id}`; None when the app answers 404."""
-        result = self.call("GET", f"instances/{instance_id}")
-        if result.status == 404:
-            return None
-        assert result.status == 200, f"GET instances/{instance_id}: {result.status} {result.body!r}"
-        status: dict[str, Any] = result.json()
-        return status
-
-    def wait(
-        self,
-        instance_id: str,
-        condition: Callable[[dict[str, Any]], bool],
-        *,
-        what: str,
-        timeout_s: float = 30.0,
-        between: Callable[[], object] | None = None,
-    ) -> dict[str, Any]:
-        """Poll the instance until `condition(status)`; the timeout message shows the last status seen."""
-        seen: list[dict[str, Any] | None] = [None]
-
-        def check() -> dict[str, Any] | None:
-            seen[0] = self.instance(instance_id)
-            return seen[0] if seen[0] is not None and condition(seen[0]) else None
-
-        try:
-            result: dict[str, Any] = poll_until(
-                check, timeout_s=timeout_s, what=f"{instance_id}: {what}", between=between
-            )
-        except AssertionError as error:
-            raise AssertionError(f"{error}; last status: {seen[0]}") from None
-        return result
-
-    def wait_done(
-        self, instance_id: str, *, timeout_s: float = 30.0, between: Callable[[], object] | None = None
-    ) -> dict[str, Any]:
-        """Poll until the instance reaches a final status (Completed, Failed, Terminated, Canceled)."""
-        return self.wait(
-            instance_id,
-            lambda status: status["runtime_status"] in TERMINAL_STATUSES,
-            what="a final status",
-            timeout_s=timeout_s,
-            between=between,
-        )
-
-
-@dataclass(frozen=True)
-class ManagementApi:
-    """The Durable extension's management API under `/runtime/webhooks/durabletask`."""
-
-    base_url: str
-
-    def url(self, path: str, **query: str) -> str:
-        suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
-        return f"{self.base_url}{WEBHOOK_PREFIX}/{path}{suffix}"
-
-    def call(self, method: str, path: str, body: Any = None, **options: Any) -> HttpResult:
-        return request(method, f"{self.base_url}{WEBHOOK_PREFIX}/{path}", body, **options)
-
-    def list_all(self, **query: str) -> list[dict[str, Any]]:
-        """Every instance `GET instances/` returns for the query, following continuation tokens."""
-        found: list[dict[str, Any]] = []
-        token = ""
-        while True:
-            headers = {CONTINUATION_HEADER: token} if token else {}
-            page = request("GET", self.url("instances/", **query), headers=headers)
-            assert page.status == 200, f"GET instances/: {page.status} {page.body!r}"
-            found.extend(page.json())
-            token = page.headers.get(CONTINUATION_HEADER, "")
-            if not token:
-                return found
-
-
-@dataclass(frozen=True)
-class DevhostClock:
-    """The devhost-only `/admin/devhost/clock` route: fire durable timers instead of waiting for them."""
-
-    base_url: str
-
-    def available(self) -> bool:
-        return request("GET", self.base_url + CLOCK_PATH).status != 404
-
-    def state(self) -> dict[str, Any]:
-        return self._checked(request("GET", self.base_url + CLOCK_PATH))
-
-    def to_next_timer(self) -> dict[str, Any]:
-        """Jump to the earliest pending durable timer (no-op when none is pending) and fire what is due."""
-        return self._checked(request("POST", self.base_url + CLOCK_PATH, {"to_next_timer": True}))
-
-    def advance(self, seconds: float) -> dict[str, Any]:
-        return self._checked(request("POST", self.base_url + CLOCK_PATH, {"advance_seconds": seconds}))
-
-    @staticmethod
-    def _checked(result: HttpResult) -> dict[str, Any]:
-        assert result.status == 200, f"clock route: {result.status} {result.body!r}"
-        state: dict[str, Any] = result.json()
-        return state
 
 
 @dataclass
