@@ -51,12 +51,15 @@ async def serve(args: argparse.Namespace) -> int:
     try:
         settings = load_app_settings(Path(args.app_dir))
         port = args.port or settings.local_http_port or DEFAULT_PORT
-        host = DevHost(
-            settings, HostOptions(port=port, rpc_port=args.rpc_port, time_skipping=args.time_skipping)
-        )
+    except WorkerError as exc:
+        logger.error("devhost cannot start: %s", exc)
+        return 1
+    host = DevHost(settings, HostOptions(port=port, rpc_port=args.rpc_port, time_skipping=args.time_skipping))
+    try:
         await host.start()
     except (WorkerError, StartupError, HubBusyError, StorageError, OSError) as exc:
         logger.error("devhost cannot start: %s", exc)
+        await host.stop()  # release whatever was acquired (the lease above all)
         return 1
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -27,7 +27,7 @@ from devhost.runtime.engine import Engine
 from devhost.runtime.recovery import recover
 from devhost.runtime.schedules import run_schedule
 from devhost.storage import RequestCounter, StorageClients
-from devhost.tracking import HubLease, TaskHub
+from devhost.tracking import HubBusyError, HubLease, TaskHub
 from devhost.worker import WEBHOOK_PATH, AppSettings, ClientBindingFactory, Invoker, LoadedApp, load_app
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,11 @@ class DevHost:
         hub = TaskHub(self._clients, settings.hub_name)
         await hub.create_if_missing()
         self._lease = hub.lease(on_lost=self._lease_lost)
-        await self._lease.acquire()
+        try:
+            await self._lease.acquire()
+        except HubBusyError as exc:
+            self._lease = None
+            raise StartupError(f"task hub '{settings.hub_name}' is in use: {exc}") from exc
         self._loaded = load_app(settings)
         rpc_socket = _bind(self.options.bind, self.options.rpc_port)
         rpc_base = f"http://127.0.0.1:{rpc_socket.getsockname()[1]}{RPC_BASE_PATH}/"
@@ -183,11 +187,21 @@ class DevHost:
         if self._lease is not None:
             with contextlib.suppress(Exception):
                 await self._lease.release()
+        await _close_sdk_http_session()
         if self._loaded is not None:
             self._loaded.unload()
         if self._clients is not None:
             await self._clients.close()
         self.stopped.set()
+
+
+async def _close_sdk_http_session() -> None:
+    """The Durable SDK's durable client keeps one aiohttp session per process, closed only at exit; the
+    Python worker never closes it, but the devhost stops cleanly, so it closes it (private SDK helper)."""
+    with contextlib.suppress(ImportError):
+        from azure.durable_functions.models.utils.http_utils import _close_session
+
+        await _close_session()
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -131,6 +131,12 @@ class Engine:
             state.record = record
             state.history = []
             state.loaded = True
+        self.start_first_episode(record, parent, task_id)
+
+    def start_first_episode(
+        self, record: InstanceRecord, parent: ExecutionInfo | None, task_id: int = 0
+    ) -> None:
+        """Queue the `ExecutionStarted` of a Pending instance (new, or recovered before its first episode)."""
         started = events.execution_started(
             instance_id=record.instance_id,
             execution_id=record.execution_id,
@@ -334,6 +340,8 @@ class Engine:
         if record is not None and _has_parent(state, parent.instance_id):
             if record.runtime_status.is_terminal:
                 self.deliver(parent.instance_id, child_outcome(record, child.task_id), parent.execution_id)
+            elif not state.history:  # created, but its first episode never committed (a crash)
+                self.start_first_episode(record, parent, child.task_id)
             return
         now = self.clock.now()
         await self.create(

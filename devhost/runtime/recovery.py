@@ -17,10 +17,8 @@ from devhost.protocol import (
     ExecutionInfo,
     InstanceRecord,
     RuntimeStatus,
-    format_timestamp,
     pending_work,
 )
-from devhost.protocol import history as events
 from devhost.runtime.engine import Engine, child_outcome
 from devhost.runtime.instances import InstanceState
 
@@ -63,8 +61,9 @@ async def recover(engine: Engine) -> RecoverySummary:
 async def _recover_instance(engine: Engine, record: InstanceRecord, summary: RecoverySummary) -> None:
     state = await engine.instance(record.instance_id)
     summary.instances += 1
-    if not state.history:
-        _restart_first_episode(engine, record)
+    if not state.history:  # the first episode never committed
+        if record.parent_instance_id is None:  # a child is restarted by its parent's recovery
+            engine.start_first_episode(record, None)
         return
     last = state.history[-2] if len(state.history) > 1 else state.history[-1]
     if last["EventType"] == EventType.ExecutionCompleted:
@@ -75,19 +74,6 @@ async def _recover_instance(engine: Engine, record: InstanceRecord, summary: Rec
     summary.activities += len(pending.activities)
     summary.timers += len(pending.timers)
     engine.resume_work(state, execution, pending)
-
-
-def _restart_first_episode(engine: Engine, record: InstanceRecord) -> None:
-    started = events.execution_started(
-        instance_id=record.instance_id,
-        execution_id=record.execution_id,
-        name=record.name,
-        input=record.input,
-        timestamp=format_timestamp(record.created_time),
-        version=record.version,
-        generation=record.generation if record.parent_instance_id is None else None,
-    )
-    engine.deliver(record.instance_id, started, record.execution_id)
 
 
 async def _finish_record(engine: Engine, state: InstanceState, completed: dict[str, object]) -> None:

@@ -75,4 +75,5 @@ class TimerService:
             self._changed.clear()
             delay = self._clock.seconds_until(self._heap[0].fire_at) if self._heap else None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=delay)
+                async with asyncio.timeout(delay):  # wait_for could swallow a cancellation in 3.11
+                    await self._changed.wait()

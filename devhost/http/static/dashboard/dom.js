@@ -7,7 +7,8 @@ const PROPERTIES = new Set(["value", "checked", "disabled", "hidden", "selected"
  * h("a", {href: "#/", class: "x", on: {click}}, "text", child, [more]) -> an element.
  * Props: `class`, `text` (textContent), `on` (event listeners), `dataset`, form properties; anything
  * else is set with setAttribute. `on*` and `style` attributes are refused: handlers go through `on`,
- * and styles through CSS classes or the CSSOM (the Content-Security-Policy allows nothing inline).
+ * and styles through CSS classes or the CSSOM (the Content-Security-Policy allows nothing inline);
+ * links may only point inside the page (`#/...`), so no data can become a `javascript:` URL.
  */
 export function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -19,6 +20,7 @@ export function h(tag, props = {}, ...children) {
     else if (key === "dataset") Object.assign(node.dataset, value);
     else if (PROPERTIES.has(key)) node[key] = value;
     else if (/^on/i.test(key) || key === "style") throw new Error(`refusing attribute ${key}`);
+    else if (key === "href" && !String(value).startsWith("#")) throw new Error("only in-page links");
     else node.setAttribute(key, value === true ? "" : String(value));
   }
   append(node, children);
@@ -32,6 +34,11 @@ export function append(node, children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+/** Set `node`'s text only when it changes (live regions would announce a rewrite of the same text). */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Replace what `node` shows with `children`. */

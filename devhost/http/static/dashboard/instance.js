@@ -3,7 +3,7 @@
 
 import { ApiError, changeLifecycle, getInstance, purgeInstance, raiseEvent } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
-import { fill, h, keepFocus, toast, update } from "./dom.js";
+import { fill, h, keepFocus, setText, toast, update } from "./dom.js";
 import { ACTIVE_STATUSES, compactText, formatDuration, jsonText } from "./format.js";
 import { renderGantt } from "./gantt.js";
 import { Poller } from "./poller.js";
@@ -137,7 +137,7 @@ export function renderInstance(main, instanceId) {
       danger: true,
     });
     if (!values || !(await perform(() => purgeInstance(instanceId), "Instance purged."))) return;
-    // The list clears the message when it opens; say it again there.
+    // Opening another view clears the message: say it again on the list.
     window.addEventListener("hashchange", () => toast(`Instance ${instanceId} purged.`), { once: true });
     location.hash = listHref();
   }
@@ -155,12 +155,11 @@ export function renderInstance(main, instanceId) {
       poller.now();
     }
   }
-
 }
 
 function show(alert, message) {
   alert.hidden = false;
-  alert.textContent = message;
+  setText(alert, message);
 }
 
 function button(label, onClick, kind = "") {

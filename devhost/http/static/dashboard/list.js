@@ -2,7 +2,7 @@
 // continuation token, live refresh of the current page.
 
 import { ApiError, listInstances } from "./api.js";
-import { h, fill, keepFocus, update, uniqueId } from "./dom.js";
+import { fill, h, keepFocus, setText, uniqueId, update } from "./dom.js";
 import { STATUSES, compactText, localInputToIso, statusClass } from "./format.js";
 import { Poller } from "./poller.js";
 import { instanceHref, listHref } from "./routes.js";
@@ -17,7 +17,6 @@ export function renderList(main, params) {
   const filters = readFilters(params);
   const tokens = [""]; // tokens[i] fetches page i
   let page = 0;
-  let nextToken = "";
   const names = new Set();
 
   const statusBoxes = STATUSES.map((status) =>
@@ -109,13 +108,12 @@ export function renderList(main, params) {
     } catch (failure) {
       if (poller.stopped) return;
       error.hidden = false;
-      const reason = failure instanceof ApiError ? failure.message : String(failure);
-      error.textContent = `Could not list instances: ${reason}`;
+      setText(error, `Could not list instances: ${failure instanceof ApiError ? failure.message : failure}`);
       return;
     }
     if (poller.stopped) return;
     error.hidden = true;
-    nextToken = result.token;
+    const nextToken = result.token;
     tokens.length = page + 1;
     if (nextToken) tokens.push(nextToken);
     for (const instance of result.instances) names.add(instance.name);
@@ -123,10 +121,10 @@ export function renderList(main, params) {
     renderRows(body, result.instances);
     previous.disabled = page === 0;
     next.disabled = !nextToken;
-    pageLabel.textContent = `Page ${page + 1}`;
+    setText(pageLabel, `Page ${page + 1}`);
     const count = result.instances.length;
-    summary.textContent = count === 0 ? "No instances match these filters."
-      : `${count} instance${count === 1 ? "" : "s"} on this page${nextToken ? "; more on the next page" : ""}.`;
+    setText(summary, count === 0 ? "No instances match these filters."
+      : `${count} instance${count === 1 ? "" : "s"} on this page${nextToken ? "; more on the next page" : ""}.`);
   }
 }
 
