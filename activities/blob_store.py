@@ -19,13 +19,15 @@ from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, Re
 from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
+from domain import names
+
 CONNECTION_NAME = "WorkflowStorage"
-RECEIPTS = "receipts"
-PAYMENTS = "payments"
-SHIPMENTS = "shipments"
-NOTIFICATIONS = "notifications"
-TELEMETRY = "telemetry"
-INGESTION_OUTPUT = "ingestion-output"
+RECEIPTS = names.RECEIPTS_CONTAINER
+PAYMENTS = names.PAYMENTS_CONTAINER
+SHIPMENTS = names.SHIPMENTS_CONTAINER
+NOTIFICATIONS = names.NOTIFICATIONS_CONTAINER
+TELEMETRY = names.TELEMETRY_CONTAINER
+INGESTION_OUTPUT = names.INGESTION_OUTPUT_CONTAINER
 
 # Azurite's documented development account; `UseDevelopmentStorage=true` means exactly this.
 _AZURITE_DEV_CONNECTION = (
@@ -72,8 +74,16 @@ def blob_service() -> BlobServiceClient:
 _known_containers: set[str] = set()
 
 
+def source_container(name: str) -> ContainerClient:
+    """A container someone else fills (ingestion input): never created by the app, must exist."""
+    client = blob_service().get_container_client(name)
+    if not client.exists():
+        raise FileNotFoundError(f"container {name!r} does not exist")
+    return client
+
+
 def container(name: str) -> ContainerClient:
-    """A container client; the container is created on first use in this process if missing."""
+    """One of the app's own containers; created on first use in this process if missing."""
     client = blob_service().get_container_client(name)
     if name not in _known_containers:
         with contextlib.suppress(ResourceExistsError):

@@ -18,6 +18,12 @@ bp = df.Blueprint()
 FAILED_FILES_IN_SUMMARY = 20
 
 
+def is_safe_blob_name(name: str) -> bool:
+    """Source names become output names (`{run}/clean/{name}`): no `.`/`..` segments, no control chars."""
+    segments = name.split("/")
+    return all(segment not in {"", ".", ".."} for segment in segments) and name.isprintable()
+
+
 def run_path(run_id: str, name: str) -> str:
     return f"{run_id}/{name}"
 
@@ -25,11 +31,11 @@ def run_path(run_id: str, name: str) -> str:
 @bp.activity_trigger(input_name="request")
 def list_csv_files(request: dict) -> dict:
     """Write the run's manifest (every `.csv` blob under the prefix, sorted) and return its size."""
-    source = blob_store.container(request["container"])
+    source = blob_store.source_container(request["container"])
     names = sorted(
         blob.name
         for blob in source.list_blobs(name_starts_with=request.get("prefix") or None)
-        if blob.name.lower().endswith(".csv")
+        if blob.name.lower().endswith(".csv") and is_safe_blob_name(blob.name)
     )
     manifest = run_path(request["run_id"], "manifest.json")
     blob_store.write_json(
@@ -58,7 +64,7 @@ def process_csv_file(request: dict) -> dict:
     the fan-out; storage errors do raise, and the workflow's retry policy handles them.
     """
     name, run_id = request["name"], request["run_id"]
-    data = blob_store.container(request["container"]).download_blob(name).readall()
+    data = blob_store.source_container(request["container"]).download_blob(name).readall()
     try:
         aggregate = aggregate_csv(data)
     except CorruptFileError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +22,18 @@ InstanceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_:
 # The SDK client reads one page of the host's list (100 instances): `top` cannot go beyond it.
 MAX_LIST_TOP = 100
 P = ParamSpec("P")
+# The durable client (SDK 1.x) reports a host answer it did not expect as a bare Exception naming the
+# status code ("...unexpected status code 503"); 503 is the host saying its storage is unavailable.
+_HOST_UNAVAILABLE = re.compile(r"\bstatus code 503\b")
 
 
 def api_errors(
     handler: Callable[P, Awaitable[func.HttpResponse]],
 ) -> Callable[P, Awaitable[func.HttpResponse]]:
-    """Answer an ApiError with its JSON response. `functools.wraps` keeps the signature the worker binds."""
+    """Answer an ApiError with its JSON response, and the host's 503 (storage unavailable) with 503.
+
+    `functools.wraps` keeps the signature the worker binds.
+    """
 
     @functools.wraps(handler)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> func.HttpResponse:
@@ -34,6 +41,11 @@ def api_errors(
             return await handler(*args, **kwargs)
         except ApiError as error:
             return error.response()
+        except Exception as error:
+            if not _HOST_UNAVAILABLE.search(str(error)):
+                raise
+            message = "the workflow host cannot reach its storage right now; retry shortly"
+            return ApiError(503, "host.unavailable", message).response()
 
     return wrapper
 

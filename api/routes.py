@@ -15,6 +15,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.devices import store_reading
+from api import openapi
 from api.guards import InstanceId, api_errors, parse_list_filters, path_value, require_active, require_status
 from api.responses import ApiError, describe, is_active, json_response, parse_body, status_payload
 from domain import names, settings
@@ -42,9 +43,35 @@ async def _start(
     workflow: str,
     instance_id: str,
     payload: object,
+    *,
+    conflict: ApiError | None = None,
 ) -> func.HttpResponse:
-    await client.start_new(workflow, instance_id, payload)
+    """Start `workflow`; `conflict` answers when a concurrent request started the same id first (the host
+    refuses a start while the instance runs, and the SDK reports that as a bare Exception)."""
+    try:
+        await client.start_new(workflow, instance_id, payload)
+    except Exception:
+        if conflict is None or not await _running(client, instance_id):
+            raise
+        raise conflict from None
     return client.create_check_status_response(req, instance_id)
+
+
+async def _running(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
+    status = await client.get_status(instance_id)
+    return bool(status) and is_active(status)
+
+
+async def _raise_event(
+    client: df.DurableOrchestrationClient, instance_id: str, event: str, payload: object, message: str
+) -> None:
+    """Raise an event to an instance checked to be running; if it finished meanwhile (the host answers
+    410, the SDK a bare Exception), answer as `require_active` does."""
+    try:
+        await client.raise_event(instance_id, event, payload)
+    except Exception:
+        await require_active(client, instance_id, message)
+        raise
 
 
 # Starters
@@ -57,17 +84,18 @@ async def start_order(req: func.HttpRequest, client: df.DurableOrchestrationClie
     """Place an order: `order_workflow` with instance id `order-{order_id}` (409 if that order exists)."""
     order = parse_body(req, OrderRequest)
     instance_id = order_instance_id(order.order_id)
+    exists = f"order {order.order_id!r} already exists"
     existing = await client.get_status(instance_id)
     if existing:
-        raise ApiError(409, "order.exists", f"order {order.order_id!r} already exists ({describe(existing)})")
+        raise ApiError(409, "order.exists", f"{exists} ({describe(existing)})")
     workflow_input = OrderWorkflowInput(
         order=order,
         approval_threshold=settings.approval_threshold(),
         approval_timeout_s=settings.approval_timeout_s(),
     )
-    return await _start(
-        req, client, names.ORDER_WORKFLOW, instance_id, workflow_input.model_dump(mode="json")
-    )
+    payload = workflow_input.model_dump(mode="json")
+    conflict = ApiError(409, "order.exists", exists)
+    return await _start(req, client, names.ORDER_WORKFLOW, instance_id, payload, conflict=conflict)
 
 
 @bp.route(route="ingestions", methods=["POST"])
@@ -90,16 +118,17 @@ async def start_device_monitor(
     device_id = path_value(Identifier, req.route_params.get("device_id"), "device_id")
     request = parse_body(req, MonitorRequest)
     instance_id = monitor_instance_id(device_id)
-    existing = await client.get_status(instance_id)
-    if existing and is_active(existing):
-        raise ApiError(409, "monitor.running", f"a monitor for device {device_id!r} is already running")
+    running = ApiError(409, "monitor.running", f"a monitor for device {device_id!r} is already running")
+    if await _running(client, instance_id):
+        raise running
     state = MonitorState(
         device_id=device_id,
         threshold=request.threshold,
         interval_s=request.interval_s,
         duration_s=request.duration_s,
     )
-    return await _start(req, client, names.DEVICE_MONITOR, instance_id, state.model_dump(mode="json"))
+    payload = state.model_dump(mode="json")
+    return await _start(req, client, names.DEVICE_MONITOR, instance_id, payload, conflict=running)
 
 
 # Driving running workflows
@@ -119,8 +148,10 @@ async def decide_approval(req: func.HttpRequest, client: df.DurableOrchestration
             raise ApiError(
                 409, "approval.not_ready", "no approval is waiting for this order yet; retry shortly"
             )
-    await require_active(client, instance_id, "no approval is pending for this order")
-    await client.raise_event(instance_id, names.APPROVAL_DECISION_EVENT, decision.model_dump(mode="json"))
+    not_pending = "no approval is pending for this order"
+    await require_active(client, instance_id, not_pending)
+    decided = decision.model_dump(mode="json")
+    await _raise_event(client, instance_id, names.APPROVAL_DECISION_EVENT, decided, not_pending)
     return json_response({"instance_id": instance_id, "event": names.APPROVAL_DECISION_EVENT}, 202)
 
 
@@ -133,8 +164,10 @@ async def stop_device_monitor(
     """Send the `Stop` event to the device's monitor."""
     device_id = path_value(Identifier, req.route_params.get("device_id"), "device_id")
     instance_id = monitor_instance_id(device_id)
-    await require_active(client, instance_id, "the monitor is not running")
-    await client.raise_event(instance_id, names.STOP_EVENT, {"requested_at": datetime.now(UTC).isoformat()})
+    not_running = "the monitor is not running"
+    await require_active(client, instance_id, not_running)
+    stop = {"requested_at": datetime.now(UTC).isoformat()}
+    await _raise_event(client, instance_id, names.STOP_EVENT, stop, not_running)
     return json_response({"instance_id": instance_id, "event": names.STOP_EVENT}, 202)
 
 
@@ -236,3 +269,9 @@ async def restock_inventory(
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     """Liveness probe."""
     return json_response({"status": "ok"})
+
+
+@bp.route(route="openapi.json", methods=["GET"])
+async def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
+    """This API's OpenAPI 3.1 description, generated from the routes registered here."""
+    return json_response(openapi.document(bp))

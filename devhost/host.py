@@ -21,6 +21,7 @@ from devhost.http.clock import add_clock_routes
 from devhost.http.dashboard import add_dashboard_routes
 from devhost.http.functions import FunctionsHttpHandler, add_function_routes, describe_functions
 from devhost.http.management import add_management_routes
+from devhost.messaging import ControlQueueReader
 from devhost.runtime.client import Client
 from devhost.runtime.clock import Clock
 from devhost.runtime.engine import Engine
@@ -65,6 +66,7 @@ class DevHost:
         self._loaded: LoadedApp | None = None
         self._invoker: Invoker | None = None
         self.engine: Engine | None = None
+        self._control_queues: ControlQueueReader | None = None
         self.stopped = asyncio.Event()
 
     @property
@@ -95,6 +97,7 @@ class DevHost:
             client_binding=binding,
             max_workers=settings.max_concurrent_activities,
             function_directory=str(settings.app_dir),
+            function_timeout_s=settings.function_timeout_s,
         )
         registry = self._loaded.registry
         engine = Engine(
@@ -110,6 +113,9 @@ class DevHost:
         client = Client(engine)
         self._tasks.append(asyncio.create_task(engine.timers.run()))
         await recover(engine)
+        # What real clients (a DTFx TaskHubClient) write to the control queues reaches the engine too.
+        self._control_queues = ControlQueueReader.for_settings(engine, self._clients, settings)
+        await self._control_queues.start()
 
         public = web.Application(client_max_size=MAX_REQUEST_BYTES)
         add_clock_routes(public, self.clock, engine.timers)
@@ -177,6 +183,8 @@ class DevHost:
     async def stop(self) -> None:
         for runner in self._runners:
             await runner.cleanup()
+        if self._control_queues is not None:
+            await self._control_queues.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

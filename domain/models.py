@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from domain import names
+
 # Identifiers become instance ids, entity keys and blob names: a strict alphabet keeps callers from
 # reaching another workflow's data through path tricks (`..`, `/`, `#`, `?`, unicode look-alikes).
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -164,10 +166,16 @@ class InventoryState(BaseModel):
 # Ingestion
 
 
+def _not_an_app_container(value: str) -> str:
+    if value in names.APP_CONTAINERS:
+        raise ValueError("must not be one of the app's own containers")
+    return value
+
+
 class IngestionRequest(StrictModel):
     """`POST /api/ingestions`: process every `.csv` blob under `prefix` in `container`."""
 
-    container: ContainerName
+    container: Annotated[ContainerName, AfterValidator(_not_an_app_container)]
     prefix: BlobPrefix = ""
     batch_size: int = Field(default=100, ge=1, le=500)
     parallel_batches: int = Field(default=4, ge=1, le=16)

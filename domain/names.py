@@ -56,6 +56,24 @@ ACTIVITIES: Final = (
 # Entities (entity names are lower-case in entity ids)
 INVENTORY_ENTITY: Final = "inventory"
 
+# Blob containers the app writes; the ingestion pipeline may read any other container, never these.
+RECEIPTS_CONTAINER: Final = "receipts"
+PAYMENTS_CONTAINER: Final = "payments"
+SHIPMENTS_CONTAINER: Final = "shipments"
+NOTIFICATIONS_CONTAINER: Final = "notifications"
+TELEMETRY_CONTAINER: Final = "telemetry"
+INGESTION_OUTPUT_CONTAINER: Final = "ingestion-output"
+APP_CONTAINERS: Final = frozenset(
+    {
+        RECEIPTS_CONTAINER,
+        PAYMENTS_CONTAINER,
+        SHIPMENTS_CONTAINER,
+        NOTIFICATIONS_CONTAINER,
+        TELEMETRY_CONTAINER,
+        INGESTION_OUTPUT_CONTAINER,
+    }
+)
+
 # External events
 APPROVAL_DECISION_EVENT: Final = "ApprovalDecision"
 STOP_EVENT: Final = "Stop"

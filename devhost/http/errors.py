@@ -6,7 +6,9 @@ The extension answers errors with `request.CreateErrorResponse(...)`, whose JSON
 on 400). `error_response` is the one place exceptions become responses, like the catch blocks of
 `HttpApiHandler.HandleRequestAsync`: an argument error (`BadRequestError`, the host's
 `ArgumentException`, `http_status` 400) answers 400, not-found and gone (404, 410) answer their code
-with an empty body, anything else answers 500.
+with an empty body, anything else answers 500. Storage that does not answer (`StorageUnavailableError`,
+after the storage clients' own retries, about 3 s) answers 503 with an `HttpError` body and
+`Retry-After`, instead of the host's 500: the caller can tell "try again" from "broken".
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from aiohttp import web
 
 from devhost.errors import DevhostError
 from devhost.protocol import to_compact_json
+from devhost.storage import StorageUnavailableError
 
 logger = logging.getLogger(__name__)
 
 ARGUMENTS_INCORRECT = "One or more of the arguments submitted is incorrect"
 SOMETHING_WENT_WRONG = "Something went wrong while processing your request"
+STORAGE_UNAVAILABLE = "The task hub's storage is unavailable; retry the request later"
+RETRY_AFTER_S = 5
 ARGUMENT_EXCEPTION = "System.ArgumentException"
 INVALID_OPERATION_EXCEPTION = "System.InvalidOperationException"
 JSON_READER_EXCEPTION = "Newtonsoft.Json.JsonReaderException"
@@ -48,6 +53,11 @@ def http_error(
 
 def error_response(exc: Exception) -> web.Response:
     """The response for an exception that escaped a management handler."""
+    if isinstance(exc, StorageUnavailableError):  # the outage itself is logged once (STORAGE_HEALTH)
+        logger.debug("answering 503: %s", exc)
+        response = http_error(503, STORAGE_UNAVAILABLE, exc)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     status = exc.http_status if isinstance(exc, DevhostError) else 500
     if status == 400:
         return http_error(400, ARGUMENTS_INCORRECT, exc)

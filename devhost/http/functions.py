@@ -105,7 +105,7 @@ def add_function_routes(app: web.Application, handler: FunctionsHttpHandler) -> 
     app.router.add_route("GET", "/admin/host/ping", handler.ping)
     app.router.add_route("POST", "/admin/host/ping", handler.ping)
     app.router.add_route("GET", "/admin/host/status", handler.host_status)
-    app.router.add_route("*", "/{path:.*}", handler.dispatch)
+    app.router.add_route("*", r"/{path:[\s\S]*}", handler.dispatch)
 
 
 def describe_functions(registry: FunctionRegistry, origin: str, route_prefix: str) -> dict[str, str]:

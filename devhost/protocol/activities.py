@@ -8,6 +8,9 @@
   (`{"a": 1}` -> `{"a":1}`), and a `null` result is stored as no result.
 - A failure becomes `TaskFailed` with `Reason = "Activity function '<name>' failed: <Type>: <message>"`
   and free-text `Details` (the SDK raises `Exception(f"{Reason} \n {Details}")` in the orchestrator).
+- An activity past the host's `functionTimeout` fails with the host's `FunctionTimeoutException`
+  message and no worker type: `Reason = "Activity function '<name>' failed: Timeout value of
+  00:05:00 was exceeded by function: Functions.<name>"` (EXT `TaskActivityShim`, `FunctionTimeoutError`).
 """
 
 from __future__ import annotations
@@ -68,5 +71,20 @@ def activity_failed(
         task_scheduled_id=task_scheduled_id,
         reason=activity_failure_reason(activity_name, error_type, message),
         details=f"Result: Failure\nException: {error_type}: {message}\nStack: {stack}",
+        timestamp=timestamp,
+    )
+
+
+FUNCTION_TIMEOUT_EXCEPTION = "Microsoft.Azure.WebJobs.Host.FunctionTimeoutException"
+
+
+def activity_timed_out(
+    *, task_scheduled_id: int, activity_name: str, message: str, timestamp: str
+) -> HistoryEvent:
+    """`TaskFailed` for an activity the host stopped waiting for; `message` is the host's timeout text."""
+    return task_failed(
+        task_scheduled_id=task_scheduled_id,
+        reason=f"Activity function '{activity_name}' failed: {message}",
+        details=f"Result: Failure\nException: {FUNCTION_TIMEOUT_EXCEPTION}: {message}",
         timestamp=timestamp,
     )

@@ -80,22 +80,22 @@ class Client:
     async def raise_event(self, instance_id: str, event_name: str, input_text: str | None) -> None:
         state = await self._running(instance_id)
         event = events.event_raised(name=event_name, input=input_text, timestamp=self._timestamp())
-        await self._engine.deliver(instance_id, event, state.execution_id)
+        await self._engine.submit(instance_id, event, state.execution_id)
 
     async def terminate(self, instance_id: str, reason: str | None) -> None:
         state = await self._running(instance_id)
         event = events.execution_terminated(reason=reason, timestamp=self._timestamp())
-        await self._engine.deliver(instance_id, event, state.execution_id)
+        await self._engine.submit(instance_id, event, state.execution_id)
 
     async def suspend(self, instance_id: str, reason: str | None) -> None:
         state = await self._running(instance_id)
         event = events.execution_suspended(reason=reason, timestamp=self._timestamp())
-        await self._engine.deliver(instance_id, event, state.execution_id)
+        await self._engine.submit(instance_id, event, state.execution_id)
 
     async def resume(self, instance_id: str, reason: str | None) -> None:
         state = await self._running(instance_id)
         event = events.execution_resumed(reason=reason, timestamp=self._timestamp())
-        await self._engine.deliver(instance_id, event, state.execution_id)
+        await self._engine.submit(instance_id, event, state.execution_id)
 
     async def rewind(self, instance_id: str, reason: str | None) -> None:
         state = await self._existing(instance_id)

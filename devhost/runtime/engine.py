@@ -9,6 +9,13 @@ Write order of an episode (the invariant crash recovery relies on):
 Inbound events live only in memory until the episode that consumes them commits; each of them can be
 produced again from history after a crash (an activity re-runs, a timer re-arms, a child re-reports),
 so nothing is lost, and activities run at least once.
+
+Storage outages: an episode that fails is retried with capped exponential back-off (`backoff.py`) on
+the same events and at the same episode time, so it sends entities the same request ids. A checkpoint
+that may or may not have been written is checked against the History table before it is written
+again; once it is written, the Instances upsert and the creation of children are retried in place
+until storage answers, so the work the checkpoint scheduled is never dropped. Client operations wait
+for their episode; during an outage they give up after `CLIENT_WAIT_S` (see `submit`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from devhost.errors import InstanceNotFoundError, OperationFailedError
 from devhost.protocol import (
@@ -37,15 +45,24 @@ from devhost.protocol import (
     run_episode,
 )
 from devhost.protocol import history as events
+from devhost.protocol.activities import activity_timed_out
 from devhost.protocol.work import ActivityWork, SubOrchestrationWork, TimerWork
+from devhost.runtime.backoff import Backoff
+from devhost.runtime.cache import IdleInstances
 from devhost.runtime.clock import Clock
 from devhost.runtime.entities import EntityDispatcher
+from devhost.runtime.inbox import FailedEpisode, log_failed_episode, settle, take_batch, withdraw
 from devhost.runtime.instances import Inbound, InstanceState, apply_result
 from devhost.runtime.timers import TimerKey, TimerService
+from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
 from devhost.tracking import TaskHub
-from devhost.worker import FunctionFailed, FunctionRegistry, Invoker
+from devhost.worker import FunctionFailed, FunctionRegistry, FunctionTimedOut, Invoker
 
 logger = logging.getLogger(__name__)
+
+CLIENT_WAIT_S = 4.0
+"""How long a client operation waits for its episode before checking whether storage is down."""
+WITHDRAW_POLL_S = 0.05
 
 
 def new_execution_id() -> str:
@@ -74,12 +91,14 @@ class Engine:
         )
         self._invoker = invoker
         self._instances: dict[str, InstanceState] = {}
+        self.cache = IdleInstances(self._instances)
         self._activity_slots = asyncio.Semaphore(max_concurrent_activities)
         self._tasks: set[asyncio.Task[None]] = set()
         self.timers = TimerService(clock, self._timer_fired)
         self.entities = EntityDispatcher(hub, registry, invoker, clock, self.deliver)
         self._busy = 0
         self.on_idle: Callable[[], None] | None = None
+        self.backoff = Backoff()
 
     # Instances
 
@@ -91,6 +110,7 @@ class Engine:
         if not state.loaded:
             async with state.lock:
                 await self._load(state)
+        self.cache.used(state)
         return state
 
     async def _load(self, state: InstanceState) -> None:
@@ -135,8 +155,9 @@ class Engine:
 
     def start_first_episode(
         self, record: InstanceRecord, parent: ExecutionInfo | None, task_id: int = 0
-    ) -> None:
-        """Queue the `ExecutionStarted` of a Pending instance (new, or recovered before its first episode)."""
+    ) -> asyncio.Future[None]:
+        """Queue the `ExecutionStarted` of a Pending instance (new, or recovered before its first episode);
+        the future resolves once an episode has recorded it (see `deliver`)."""
         started = events.execution_started(
             instance_id=record.instance_id,
             execution_id=record.execution_id,
@@ -147,7 +168,7 @@ class Engine:
             parent=None if parent is None else _parent_of(parent, task_id),
             generation=record.generation if parent is None else None,  # as DTFx: client starts only
         )
-        self.deliver(record.instance_id, started, record.execution_id)
+        return self.deliver(record.instance_id, started, record.execution_id)
 
     # Inbound events
 
@@ -163,31 +184,73 @@ class Engine:
             self._spawn(self._drain(state))
         return done
 
+    async def submit(self, instance_id: str, event: HistoryEvent, execution_id: str | None) -> None:
+        """Deliver a client operation's event and wait until an episode has recorded it in history.
+
+        The wait is bounded only while storage is unavailable: after `CLIENT_WAIT_S` the event is
+        withdrawn as soon as no episode attempt holds it (StorageUnavailableError: not recorded, retry
+        later); one still held `CLIENT_WAIT_S` later, by a write that may have been applied, stays and
+        is recorded once storage answers (the error says so).
+        """
+        done = self.deliver(instance_id, event, execution_id)
+        logger.warning("DBG submit %s", instance_id)
+        loop = asyncio.get_running_loop()
+        give_up_at: float | None = None
+        while True:
+            wait_s = CLIENT_WAIT_S if give_up_at is None else WITHDRAW_POLL_S
+            try:
+                await asyncio.wait_for(asyncio.shield(done), wait_s)
+                return
+            except TimeoutError:
+                if STORAGE_HEALTH.available:
+                    give_up_at = None
+                    continue  # slow, not stuck
+            state = self._instances.get(instance_id)
+            logger.warning("DBG try withdraw %s", instance_id)
+            if state is not None and withdraw(state, done):
+                raise StorageUnavailableError(
+                    f"storage is unavailable: the {_name(event)} for '{instance_id}' was not recorded; "
+                    "retry later"
+                )
+            give_up_at = give_up_at or loop.time() + CLIENT_WAIT_S
+            if loop.time() >= give_up_at:
+                raise StorageUnavailableError(
+                    f"storage is unavailable: the {_name(event)} for '{instance_id}' is being recorded "
+                    "and takes effect once storage answers again"
+                )
+
     async def _drain(self, state: InstanceState) -> None:
+        """Run episodes until the inbox is empty.
+
+        A failed episode's events go back to the inbox and are retried after a back-off pause, alone
+        and at the time they first ran at (events arriving meanwhile wait for the next episode).
+        """
+        retry: FailedEpisode | None = None
         try:
             while state.inbox:
                 async with state.lock:
-                    await self._load(state)
-                    batch, state.inbox = state.inbox, []
+                    batch = take_batch(state, retry)
+                    now = retry.now if retry is not None else self.clock.now()
                     try:
-                        await self._process(state, batch)
+                        await self._load(state)
+                        await self._process(state, batch, now)
                     except Exception as exc:
-                        logger.exception(
-                            "episode of %s failed; its events will be retried", state.instance_id
-                        )
+                        logger.warning("DBG episode failed %s: %s", state.instance_id, exc)
                         state.loaded = False  # reload the checkpoint before trying again
                         state.inbox[:0] = batch
-                        await asyncio.sleep(0.5)
-                        if not state.inbox:
-                            raise RuntimeError("lost inbound events") from exc
-                        continue
-                    for item in batch:
-                        if item.done is not None and not item.done.done():
-                            item.done.set_result(None)
+                        retry = FailedEpisode(batch, now, 0 if retry is None else retry.attempt + 1)
+                        log_failed_episode(state.instance_id, exc, retry.attempt)
+                    else:
+                        self.backoff.succeeded(0 if retry is None else retry.attempt + 1)
+                        retry = None
+                        settle(batch)
+                if retry is not None:
+                    await self.backoff.pause(retry.attempt)
         finally:
             state.draining = False
+        self.cache.used(state)
 
-    async def _process(self, state: InstanceState, batch: list[Inbound]) -> None:
+    async def _process(self, state: InstanceState, batch: list[Inbound], now: datetime) -> None:
         record = state.record
         if record is None or record.runtime_status.is_terminal:
             for item in batch:
@@ -201,7 +264,6 @@ class Engine:
             await self._fail_unknown(state, record)
             return
         started = time.perf_counter()
-        now = self.clock.now()
         result = run_episode(
             spec.handle, history=state.history, new_events=current, now=now, functions=self.functions
         )
@@ -213,8 +275,11 @@ class Engine:
             await self._continue_as_new(state, execution, result)
             return
         await self._checkpoint(state, result)
+        settle(batch)  # recorded in history: the client operations that sent these events are done
         apply_result(record, result, now)
-        await self.hub.instances.upsert_instance(record)
+        await self.backoff.until_stored(
+            f"status of {state.instance_id}", lambda: self.hub.instances.upsert_instance(record)
+        )
         logger.info(
             "%s %s: %s -> %s (%.1f ms)",
             record.name,
@@ -227,10 +292,40 @@ class Engine:
 
     async def _checkpoint(self, state: InstanceState, result: EpisodeResult) -> None:
         assert state.record is not None
-        state.etag = await self.hub.history.append_episode(
-            state.instance_id, state.record.execution_id, len(state.history), result.new_events, state.etag
-        )
+        await self._append(state, state.record.execution_id, len(state.history), result.new_events)
         state.history.extend(result.new_events)
+
+    async def _append(
+        self, state: InstanceState, execution_id: str, start: int, new_events: list[HistoryEvent]
+    ) -> None:
+        """Write an episode's History rows.
+
+        A batch that certainly did nothing raises (the episode is retried from the inbox). One that
+        may have been applied although no answer came back is retried here until storage answers:
+        the History table is read first, and rows found there count as written.
+        """
+        attempt = 0
+        unsure = False
+        while True:
+            try:
+                if unsure:
+                    stored = await self.hub.history.load_history(state.instance_id)
+                    state.etag = stored.etag
+                    written = start + len(new_events)
+                    if stored.execution_id == execution_id and len(stored.events) == written:
+                        break
+                state.etag = await self.hub.history.append_episode(
+                    state.instance_id, execution_id, start, new_events, state.etag
+                )
+                break
+            except StorageUnavailableError as exc:
+                if not (unsure or exc.maybe_applied):
+                    raise
+                logger.debug("checkpoint of %s may be written (%s); checking", state.instance_id, exc)
+                unsure = True
+                await self.backoff.pause(attempt)
+                attempt += 1
+        self.backoff.succeeded(attempt)
 
     async def _continue_as_new(
         self, state: InstanceState, previous: ExecutionInfo, result: EpisodeResult
@@ -248,9 +343,7 @@ class Engine:
         first = run_episode(spec.handle, history=[], new_events=[started], now=now, functions=self.functions)
         execution = ExecutionInfo.from_started(started)
         await self.entities.send(execution, first.entity_messages)
-        state.etag = await self.hub.history.append_episode(
-            state.instance_id, execution_id, 0, first.new_events, state.etag
-        )
+        await self._append(state, execution_id, 0, first.new_events)
         state.history = list(first.new_events)
         record.execution_id = execution_id
         record.input = result.output
@@ -258,7 +351,9 @@ class Engine:
         record.completed_time = None
         record.custom_status = result.custom_status if result.ran_orchestrator else record.custom_status
         apply_result(record, first, now)
-        await self.hub.instances.upsert_instance(record, replace=True)
+        await self.backoff.until_stored(
+            f"status of {state.instance_id}", lambda: self.hub.instances.upsert_instance(record, replace=True)
+        )
         logger.info("%s %s: continued as new (%s)", record.name, state.instance_id, execution_id)
         if first.status is RuntimeStatus.ContinuedAsNew:
             await self._continue_as_new(state, execution, first)
@@ -280,7 +375,7 @@ class Engine:
         for timer in result.timers:
             self.schedule_timer(state.instance_id, execution.execution_id, timer)
         for child in result.sub_orchestrations:
-            self._spawn(self.start_child(execution, child))
+            self._spawn(self._start_child_until_stored(execution, child))
         if result.parent_notification is not None:
             note = result.parent_notification
             self.deliver(note.instance_id, note.event, note.execution_id)
@@ -292,9 +387,11 @@ class Engine:
         for timer in pending.timers:
             self.schedule_timer(state.instance_id, execution.execution_id, timer)
         for child in pending.sub_orchestrations:
-            self._spawn(self.start_child(execution, child))
+            self._spawn(self._start_child_until_stored(execution, child))
         if pending.entity_messages:
-            self._spawn(self.entities.send(execution, pending.entity_messages))
+            messages = pending.entity_messages
+            what = f"entity requests of {state.instance_id}"
+            self._spawn(self.backoff.until_stored(what, lambda: self.entities.send(execution, messages)))
 
     def schedule_timer(self, instance_id: str, execution_id: str, timer: TimerWork) -> None:
         self.timers.schedule(
@@ -316,7 +413,14 @@ class Engine:
             async with self._activity_slots:
                 outcome = await self._invoker.call_activity(spec, work.input)
         timestamp = format_timestamp(self.clock.now())
-        if isinstance(outcome, FunctionFailed):
+        if isinstance(outcome, FunctionTimedOut):
+            event = activity_timed_out(
+                task_scheduled_id=work.task_id,
+                activity_name=work.name,
+                message=outcome.message,
+                timestamp=timestamp,
+            )
+        elif isinstance(outcome, FunctionFailed):
             event = activity_failed(
                 task_scheduled_id=work.task_id,
                 activity_name=work.name,
@@ -332,6 +436,10 @@ class Engine:
                 timestamp=timestamp,
             )
         self.deliver(instance_id, event, execution_id)
+
+    async def _start_child_until_stored(self, parent: ExecutionInfo, child: SubOrchestrationWork) -> None:
+        what = f"start of {child.instance_id}"
+        await self.backoff.until_stored(what, lambda: self.start_child(parent, child))
 
     async def start_child(self, parent: ExecutionInfo, child: SubOrchestrationWork) -> None:
         """Start a sub-orchestration once; a child that already exists reports back if it has finished."""

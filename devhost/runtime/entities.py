@@ -4,7 +4,8 @@ An entity `@name@key` has one Instances row (Name `@name`, status Running) whose
 state as the extension's scheduler state does (`{"exists", "state"}`), plus the ids of the requests
 it has recently processed with their replies. Requests are de-duplicated by id, so an orchestrator
 episode that is replayed after a crash, and sends the same request again, changes nothing and gets
-the same reply. A batch is committed (one upsert) before any reply is delivered.
+the same reply. A batch is committed (one upsert) before any reply is delivered; a batch whose upsert
+fails (storage unavailable) is undone in memory, so the caller's retry runs it again.
 """
 
 from __future__ import annotations
@@ -115,8 +116,13 @@ class EntityDispatcher:
                     self._reply_again(entity, request)
             if not fresh:
                 return
-            replies = await self._run_batch(entity, name, key, fresh)
-            await self._save(entity, target, name)
+            before = (entity.exists, entity.state, dict(entity.processed))
+            try:
+                replies = await self._run_batch(entity, name, key, fresh)
+                await self._save(entity, target, name)
+            except BaseException:  # not saved: forget the batch, the caller's retry runs it again
+                entity.exists, entity.state, entity.processed = before
+                raise
         for instance_id, execution_id, event in replies:
             self._deliver(instance_id, event, execution_id)
 

@@ -18,6 +18,7 @@ from devhost.storage.errors import (
     StorageUnavailableError,
     storage_call,
 )
+from devhost.storage.health import STORAGE_HEALTH, StorageHealth
 from devhost.storage.queues import Queue, ReceivedMessage
 from devhost.storage.retry import RetrySettings
 from devhost.storage.tables import (
@@ -32,6 +33,7 @@ from devhost.storage.tables import (
 )
 
 __all__ = [
+    "STORAGE_HEALTH",
     "BatchOperation",
     "BlobContainer",
     "Queue",
@@ -46,6 +48,7 @@ __all__ = [
     "StorageError",
     "StorageEtagMismatchError",
     "StorageForbiddenError",
+    "StorageHealth",
     "StorageNotFoundError",
     "StorageUnavailableError",
     "Table",

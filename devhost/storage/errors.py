@@ -30,9 +30,12 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from devhost.storage.health import STORAGE_HEALTH
+
 # No response, or a response cut off mid-body: storage is (momentarily) unreachable.
 _TRANSPORT_ERRORS = (ServiceRequestError, ServiceResponseError, IncompleteReadError)
 _MAX_DETAIL_CHARS = 300
+_NOT_PROCESSED = frozenset({408, 429, 503})  # refused before any work was done
 
 
 class StorageError(Exception):
@@ -79,9 +82,14 @@ class StorageForbiddenError(StorageError):
 
 
 class StorageUnavailableError(StorageError):
-    """Storage did not answer, or kept answering with a transient failure after the client's retries."""
+    """Storage did not answer, or kept answering with a transient failure after the client's retries.
+
+    `maybe_applied` is False only when the request certainly did nothing (no connection, or refused
+    with 408/429/503); otherwise a write may have been applied although no answer came back.
+    """
 
     code = "storage.unavailable"
+    maybe_applied = True
 
 
 class StorageConfigurationError(StorageError):
@@ -115,7 +123,10 @@ def translate(exc: AzureError, operation: str) -> StorageError:
     detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:_MAX_DETAIL_CHARS]
     cls = _error_class(exc, status)
     suffix = f" (HTTP {status}{', ' + error_code if error_code else ''})" if status is not None else ""
-    return cls(f"{operation} failed{suffix}: {detail}", status_code=status, error_code=error_code)
+    error = cls(f"{operation} failed{suffix}: {detail}", status_code=status, error_code=error_code)
+    if isinstance(error, StorageUnavailableError):
+        error.maybe_applied = not (isinstance(exc, ServiceRequestError) or status in _NOT_PROCESSED)
+    return error
 
 
 def _error_class(exc: AzureError, status: int | None) -> type[StorageError]:
@@ -159,8 +170,15 @@ class _Boundary:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if isinstance(exc, AzureError):
-            raise translate(exc, self._operation) from exc
+        if exc is None:
+            STORAGE_HEALTH.answered()
+        elif isinstance(exc, AzureError):
+            error = translate(exc, self._operation)
+            if isinstance(error, StorageUnavailableError):
+                STORAGE_HEALTH.unanswered(str(error))
+            else:
+                STORAGE_HEALTH.answered()
+            raise error from exc
 
 
 def storage_call(operation: str) -> _Boundary:

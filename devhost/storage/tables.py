@@ -17,6 +17,7 @@ from azure.core import MatchConditions
 from azure.data.tables import TableEntity, UpdateMode
 from azure.data.tables.aio import TableClient
 
+from devhost.storage.batch import submit_batch
 from devhost.storage.errors import (
     StorageBadRequestError,
     StorageConflictError,
@@ -171,8 +172,7 @@ class Table:
     async def transact(self, operations: Sequence[BatchOperation]) -> list[str | None]:
         """Commit up to 100 operations on one partition atomically (one request); ETag per operation."""
         with storage_call(f"entity-group transaction on {self.name}"):
-            results = await self._client.submit_transaction(operations)
-        return [result.get("etag") for result in results]
+            return await submit_batch(self._client, operations)
 
 
 def _encode_token(token: Any) -> str | None:

@@ -7,7 +7,14 @@ Durable runtime. `load_app_settings` -> `load_app` -> `FunctionRegistry`; `Invok
 
 from devhost.worker.binding import INSTANCE_ID_PLACEHOLDER, WEBHOOK_PATH, ClientBindingFactory
 from devhost.worker.errors import AppConfigError, FunctionLoadError, WorkerError
-from devhost.worker.invoke import ActivityCompleted, EntityCompleted, FunctionFailed, HttpCompleted, Invoker
+from devhost.worker.invoke import (
+    ActivityCompleted,
+    EntityCompleted,
+    FunctionFailed,
+    FunctionTimedOut,
+    HttpCompleted,
+    Invoker,
+)
 from devhost.worker.loader import LoadedApp, load_app
 from devhost.worker.route_table import RouteTable
 from devhost.worker.route_templates import RouteTemplate, RouteTemplateError, parse_route_template
@@ -44,6 +51,7 @@ __all__ = [
     "FunctionLoadError",
     "FunctionRegistry",
     "FunctionSpec",
+    "FunctionTimedOut",
     "HttpCompleted",
     "HttpFunctionSpec",
     "Invoker",

@@ -2,13 +2,13 @@
 
 Inputs and outputs go through the azure-functions library's own converters (the ones the worker
 uses), so decoding and encoding are the real ones. Sync functions run in a bounded thread pool,
-`async def` ones on the event loop. A failing function never raises here: the outcome is a
-`FunctionFailed` carrying the exception's type name, message and traceback.
+`async def` ones on the event loop, each for at most the host's `functionTimeout` (see `timeout.py`).
+A failing function never raises here: the outcome is a `FunctionFailed` carrying the exception's type
+name, message and traceback (`FunctionTimedOut` past the timeout).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -29,6 +29,7 @@ from azure.functions.timer import TimerRequestConverter
 from devhost.worker.binding import ClientBindingFactory
 from devhost.worker.context import InvocationContext
 from devhost.worker.specs import ActivitySpec, EntitySpec, FunctionSpec, HttpFunctionSpec, TimerSpec
+from devhost.worker.timeout import FunctionTimeoutError, format_timespan, in_thread, within
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ class FunctionFailed:
     def summary(self) -> str:
         """`"<Type>: <message>"`, the text the worker reports to the host."""
         return f"{self.type_name}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FunctionTimedOut(FunctionFailed):
+    """The host stopped waiting for the function (`functionTimeout`); `message` is the host's text."""
 
 
 @dataclass(frozen=True)
@@ -87,13 +93,20 @@ class Invoker:
         client_binding: builds the JSON for `durableClient` parameters.
         max_workers: size of the thread pool for sync functions (the app's concurrency limit).
         function_directory: reported as `context.function_directory` (the app folder).
+        function_timeout_s: host.json `functionTimeout` in seconds; None: no limit.
     """
 
     def __init__(
-        self, *, client_binding: ClientBindingFactory, max_workers: int, function_directory: str
+        self,
+        *,
+        client_binding: ClientBindingFactory,
+        max_workers: int,
+        function_directory: str,
+        function_timeout_s: float | None = None,
     ) -> None:
         self._client_binding = client_binding
         self._function_directory = function_directory
+        self._timeout_s = function_timeout_s
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="devhost-function")
 
     def close(self) -> None:
@@ -158,11 +171,24 @@ class Invoker:
             kwargs["context"] = InvocationContext(invocation_id, function.name, self._function_directory)
         started = time.perf_counter()
         logger.debug("Executing 'Functions.%s' (Id=%s)", function.name, invocation_id)
-        if function.is_async:
-            result = await function.user_function(**kwargs)
-        else:
-            call = functools.partial(function.user_function, **kwargs)
-            result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            if function.is_async:
+                result = await within(function.user_function(**kwargs), self._timeout_s, function.name)
+            else:
+                call = functools.partial(function.user_function, **kwargs)
+                result = await in_thread(self._executor, call, self._timeout_s, function.name)
+        except FunctionTimeoutError:
+            logger.error(
+                "Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). "
+                "Initiating cancellation.%s",
+                format_timespan(self._timeout_s or 0),
+                function.name,
+                invocation_id,
+                ""
+                if function.is_async
+                else " (devhost: its thread runs on until it returns; the result is discarded)",
+            )
+            raise
         logger.debug(
             "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)",
             function.name,
@@ -172,8 +198,11 @@ class Invoker:
         return result
 
     def _failed(self, function: FunctionSpec, exc: Exception) -> FunctionFailed:
-        type_name = exc.type_name if isinstance(exc, _ConversionError) else type(exc).__name__
-        failure = FunctionFailed(type_name, str(exc), "".join(traceback.format_exception(exc)))
+        if isinstance(exc, FunctionTimeoutError):
+            failure: FunctionFailed = FunctionTimedOut("FunctionTimeoutException", str(exc), "")
+        else:
+            type_name = exc.type_name if isinstance(exc, _ConversionError) else type(exc).__name__
+            failure = FunctionFailed(type_name, str(exc), "".join(traceback.format_exception(exc)))
         logger.error(
             "Executed 'Functions.%s' (Failed): %s\n%s", function.name, failure.summary, failure.traceback
         )

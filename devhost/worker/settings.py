@@ -14,10 +14,12 @@ import os
 import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from devhost.timers import parse_timespan
 from devhost.worker.errors import AppConfigError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,10 @@ DEFAULT_ROUTE_PREFIX = "api"
 DEFAULT_PARTITION_COUNT = 4
 MAX_PARTITION_COUNT = 16
 CONCURRENCY_PER_CORE = 10
+# The host's `functionTimeout` default outside the (Windows) Consumption plan, so also under `func start`.
+DEFAULT_FUNCTION_TIMEOUT_S = 30 * 60.0
+_MIN_FUNCTION_TIMEOUT = timedelta(seconds=1)
+_NO_FUNCTION_TIMEOUT = timedelta(days=-1)  # "-1": no limit (Premium and Dedicated plans)
 
 _HUB_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,44}$")
 _SETTING_REF_RE = re.compile(r"%([^%]+)%")
@@ -54,6 +60,7 @@ class AppSettings:
         route_prefix: `extensions.http.routePrefix` without surrounding slashes (default "api"; may be "").
         local_http_port: `Host.LocalHttpPort` from local.settings.json, if given.
         durable_task: the raw `extensions.durableTask` section (read-only), for options not modelled here.
+        function_timeout_s: host.json `functionTimeout` in seconds (default 30 min; None for "-1", no limit).
     """
 
     app_dir: Path
@@ -67,6 +74,7 @@ class AppSettings:
     route_prefix: str
     local_http_port: int | None
     durable_task: Mapping[str, Any]
+    function_timeout_s: float | None = DEFAULT_FUNCTION_TIMEOUT_S
 
 
 def load_app_settings(app_dir: Path | str, environ: MutableMapping[str, str] | None = None) -> AppSettings:
@@ -105,6 +113,7 @@ def load_app_settings(app_dir: Path | str, environ: MutableMapping[str, str] | N
         route_prefix=_route_prefix(host_json),
         local_http_port=_local_http_port(local),
         durable_task=MappingProxyType(dict(durable)),
+        function_timeout_s=_function_timeout(host_json),
     )
 
 
@@ -235,6 +244,27 @@ def _local_http_port(local: Mapping[str, Any]) -> int | None:
             code="worker.app_config.port",
         )
     return int(port)
+
+
+def _function_timeout(host_json: Mapping[str, Any]) -> float | None:
+    """`functionTimeout`, a TimeSpan text, validated as the host does (`ScriptJobHostOptionsSetup`)."""
+    raw = _get(host_json, "functionTimeout")
+    if raw is None:
+        return DEFAULT_FUNCTION_TIMEOUT_S
+    span = parse_timespan(raw) if isinstance(raw, str) else None
+    if span is None:
+        raise AppConfigError(
+            f'functionTimeout must be a TimeSpan such as "00:05:00", got {raw!r}.',
+            code="worker.app_config.function_timeout",
+        )
+    if span == _NO_FUNCTION_TIMEOUT:
+        return None
+    if span < _MIN_FUNCTION_TIMEOUT:
+        raise AppConfigError(
+            "FunctionTimeout must be greater than 00:00:01 and less than 10675199.02:48:05.4775807.",
+            code="worker.app_config.function_timeout",
+        )
+    return span.total_seconds()
 
 
 def _positive_int(section: Mapping[str, Any], key: str, default: int) -> int:

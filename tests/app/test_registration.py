@@ -20,8 +20,9 @@ EXPECTED_ROUTES = {
     "get_inventory": ("inventory/{sku}", ["GET"]),
     "restock_inventory": ("inventory/{sku}/restock", ["POST"]),
     "health": ("health", ["GET"]),
+    "openapi_document": ("openapi.json", ["GET"]),
 }
-WITHOUT_DURABLE_CLIENT = {"record_device_reading", "health"}
+WITHOUT_DURABLE_CLIENT = {"record_device_reading", "health", "openapi_document"}
 
 
 def _trigger_types(app_functions: dict[str, func.Function]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from activities import blob_store
+from activities.ingestion import is_safe_blob_name
 
 pytestmark = pytest.mark.azurite
 
@@ -86,3 +87,26 @@ def test_batch_and_run_summaries_combine_the_stored_results(user_function, order
     assert summary["amount"] == "14.50"
     stored = blob_store.read_json(blob_store.INGESTION_OUTPUT, f"{order_id}/summary.json")
     assert [r["file"] for r in stored["results"]] == ["a.csv", "b.csv", "a.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("in/ok.csv", True),
+        ("in/../escape.csv", False),
+        ("in/./dot.csv", False),
+        ("in//x.csv", False),
+        ("a\nb.csv", False),
+    ],
+)
+def test_names_that_would_escape_the_run_folder_are_not_listed(name, safe):
+    # Azurite refuses to store most of these names, so the rule is tested directly.
+    assert is_safe_blob_name(name) is safe
+
+
+def test_a_missing_source_container_is_an_error_not_created(user_function, order_id):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        user_function("list_csv_files")(
+            request={"run_id": order_id, "container": "no-such-input", "prefix": ""}
+        )
+    assert not blob_store.blob_service().get_container_client("no-such-input").exists()

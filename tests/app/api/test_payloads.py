@@ -85,6 +85,11 @@ def test_missing_fields_are_listed():
     assert {d["field"] for d in error["details"]} == {"order_id", "customer_id", "lines"}
 
 
+def test_ingestion_cannot_read_the_apps_own_containers():
+    _, error = _refusal(_request(json.dumps({"container": "receipts"})), IngestionRequest)
+    assert [d["field"] for d in error["details"]] == ["container"]
+
+
 def test_ingestion_container_and_prefix_rules():
     _, error = _refusal(_request(json.dumps({"container": "Bad_Name", "prefix": "../up"})), IngestionRequest)
     assert {d["field"] for d in error["details"]} == {"container", "prefix"}

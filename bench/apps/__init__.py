@@ -1,0 +1,1 @@
+"""Function apps the benchmarks run (each folder is one app: host.json + function_app.py)."""

@@ -1,0 +1,64 @@
+"""An instance's inbox between episodes: the next batch, a failed batch's retry, settling, withdrawing.
+
+Each inbound event carries a future that resolves once an episode has recorded it in history (what a
+client operation waits for). A failed episode's events stay in the inbox and are retried on their own;
+a client operation that gives up during a storage outage takes its event back out if no episode holds
+it (`withdraw`), so the operation it answers 503 for has no effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from devhost.runtime.instances import Inbound, InstanceState
+from devhost.storage import StorageUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FailedEpisode:
+    """A failed episode: its events, the time it ran at, and how many retries came before."""
+
+    batch: list[Inbound]
+    now: datetime
+    attempt: int
+
+
+def take_batch(state: InstanceState, retry: FailedEpisode | None) -> list[Inbound]:
+    """The next episode's events: the whole inbox, or what is left of a failed episode's events."""
+    if retry is None:
+        batch, state.inbox = state.inbox, []
+        return batch
+    again = {id(item) for item in retry.batch}
+    batch = [item for item in state.inbox if id(item) in again]
+    state.inbox = [item for item in state.inbox if id(item) not in again]
+    return batch
+
+
+def settle(batch: list[Inbound]) -> None:
+    """The batch is recorded: release whoever waits for it."""
+    for item in batch:
+        if item.done is not None and not item.done.done():
+            item.done.set_result(None)
+
+
+def withdraw(state: InstanceState, done: asyncio.Future[None]) -> bool:
+    """Take the queued event whose future is `done` out of the inbox; False if an episode holds it."""
+    queued = [item for item in state.inbox if item.done is done]
+    if not queued:
+        return False
+    state.inbox.remove(queued[0])
+    done.cancel()
+    return True
+
+
+def log_failed_episode(instance_id: str, exc: Exception, attempt: int) -> None:
+    """A storage outage is logged once by `STORAGE_HEALTH`; anything else is logged at every retry."""
+    if isinstance(exc, StorageUnavailableError):
+        logger.debug("episode of %s waits for storage (retry %d): %s", instance_id, attempt + 1, exc)
+    else:
+        logger.exception("episode of %s failed; its events will be retried", instance_id)

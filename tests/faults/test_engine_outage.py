@@ -1,0 +1,123 @@
+"""The engine's answers to storage failures at its most delicate moments, on the session's Azurite.
+
+A fault injector wraps one method of the real task hub: the request still goes to Azurite (or not),
+and the engine sees what an outage would show it: a `StorageUnavailableError`, possibly after the
+write was applied (an answer lost on the way back).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from devhost.protocol import EventType, RuntimeStatus
+from devhost.storage import StorageUnavailableError
+from tests.devhost.runtime.conftest import Running
+
+pytestmark = pytest.mark.azurite
+
+
+def inject(
+    monkeypatch: pytest.MonkeyPatch,
+    target: object,
+    method: str,
+    *,
+    times: int,
+    when: Callable[..., bool] = lambda *args, **kwargs: True,
+    applied: bool,
+) -> list[tuple[Any, ...]]:
+    """Make the next `times` matching calls of `target.method` fail as if storage went away.
+
+    `applied`: the real call is made first (its answer is lost), else it is not made at all.
+    Returns the arguments of the calls that failed.
+    """
+    real: Callable[..., Awaitable[Any]] = getattr(target, method)
+    failed: list[tuple[Any, ...]] = []
+
+    async def faulty(*args: Any, **kwargs: Any) -> Any:
+        if len(failed) < times and when(*args, **kwargs):
+            failed.append(args)
+            if applied:
+                await real(*args, **kwargs)
+            error = StorageUnavailableError(f"{method} failed: connection reset")
+            error.maybe_applied = applied
+            raise error
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(target, method, faulty)
+    return failed
+
+
+def types(history: list[dict[str, Any]]) -> list[str]:
+    return [EventType(e["EventType"]).name for e in history]
+
+
+async def test_a_checkpoint_whose_answer_was_lost_is_found_and_not_written_twice(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = inject(monkeypatch, running.hub.history, "append_episode", times=2, applied=True)
+    view = await running.wait(await running.client.start("hello_sequence", "lost-answer", None))
+
+    assert len(failed) == 2
+    assert json.loads(view.record.output or "") == ["Hello Tokyo!", "Hello Seattle!", "Hello London!"]
+    assert types(view.history).count("TaskCompleted") == 3
+    assert len(view.history) == 16  # four episodes, none repeated
+    stored = await running.hub.history.load_history("lost-answer")
+    assert stored.events == view.history
+
+
+async def test_a_refused_checkpoint_is_retried_from_the_inbox(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = inject(monkeypatch, running.hub.history, "append_episode", times=3, applied=False)
+    view = await running.wait(await running.client.start("hello_sequence", "refused", None))
+    assert len(failed) == 3
+    assert view.record.runtime_status is RuntimeStatus.Completed
+    assert len(view.history) == 16
+
+
+async def test_the_status_row_missed_after_a_checkpoint_is_written_and_the_work_goes_on(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint scheduled the next activity: it must run although the Instances write failed."""
+    running_rows = lambda record, **_: record.runtime_status is RuntimeStatus.Running  # noqa: E731
+    failed = inject(
+        monkeypatch, running.hub.instances, "upsert_instance", times=3, when=running_rows, applied=False
+    )
+    view = await running.wait(await running.client.start("hello_sequence", "row-missed", None))
+    assert len(failed) == 3
+    assert view.record.runtime_status is RuntimeStatus.Completed
+    stored = await running.hub.instances.get_instance("row-missed")
+    assert stored is not None
+    assert stored.runtime_status is RuntimeStatus.Completed
+
+
+async def test_entity_requests_of_a_retried_episode_apply_once(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entity processed the episode's requests, then the checkpoint failed: the episode runs again
+    at the same time, so it sends the same request ids and the entity does not add twice."""
+    failed = inject(monkeypatch, running.hub.history, "append_episode", times=1, applied=False)
+    view = await running.wait(await running.client.start("counter_user", "counter-once", None))
+    assert len(failed) == 1
+    assert view.record.output == "5"
+    assert await running.client.read_entity("counter", "c1") == "5"
+
+
+async def test_an_entity_batch_whose_state_was_not_saved_is_run_again(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No reply leaves an entity before its state is stored."""
+    entity_rows = lambda record, **_: record.instance_id == "@counter@c1"  # noqa: E731
+    failed = inject(
+        monkeypatch, running.hub.instances, "upsert_instance", times=2, when=entity_rows, applied=False
+    )
+    view = await running.wait(await running.client.start("counter_user", "counter-unsaved", None))
+    assert len(failed) == 2
+    assert view.record.output == "5"
+    stored = await running.hub.instances.get_instance("@counter@c1")
+    assert stored is not None
+    assert json.loads(stored.input or "")["state"] == "5"
