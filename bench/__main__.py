@@ -58,11 +58,11 @@ def storage(shared: Azurite | None, scenario: Scenario) -> Iterator[Azurite | No
 
 def cpu_seconds(azurite: Azurite | None) -> float | None:
     """CPU time Azurite's process has used so far (Linux /proc), to tell who is the bottleneck."""
-    process = azurite._process if azurite is not None else None  # tests.support.azurite has no pid accessor
-    if process is None:
+    pid = azurite.pid if azurite is not None else None
+    if pid is None:
         return None
     try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime

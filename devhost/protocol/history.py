@@ -241,3 +241,8 @@ def event_raised(*, name: str, input: str | None, timestamp: str) -> HistoryEven
     return _event(
         EventType.EventRaised, {"Name": name, "Input": input, "ParentTraceContext": None}, timestamp
     )
+
+
+def generic_event(*, data: str, timestamp: str) -> HistoryEvent:
+    """`GenericEvent`: what a rewind leaves in place of each failure it undoes (the SDK ignores it)."""
+    return {**_event(EventType.GenericEvent, {"Data": data}, timestamp), "IsPlayed": True}

@@ -9,8 +9,16 @@ import dataclasses
 import uuid
 
 from devhost.errors import BadRequestError, InstanceGoneError, InstanceNotFoundError, OperationFailedError
-from devhost.protocol import FunctionKind, InstanceRecord, RuntimeStatus, format_timestamp
+from devhost.protocol import (
+    ExecutionInfo,
+    FunctionKind,
+    InstanceRecord,
+    RuntimeStatus,
+    format_timestamp,
+    pending_work,
+)
 from devhost.protocol import history as events
+from devhost.protocol.rewind import failed_children, rewound_history
 from devhost.runtime.engine import Engine, new_execution_id
 from devhost.runtime.instances import InstanceState
 from devhost.runtime.operations import InstanceQuery, InstanceView
@@ -105,7 +113,33 @@ class Client:
             raise InstanceGoneError(f"Instance '{instance_id}' is {status.name}: it cannot be rewound.")
         if status is not RuntimeStatus.Failed:
             raise OperationFailedError("Rewind is only supported on failed orchestration instances.")
-        raise OperationFailedError("Rewind is not supported by the devhost (see devhost/README.md).")
+        await self._rewind(state, reason)
+
+    async def _rewind(self, state: InstanceState, reason: str | None) -> None:
+        """Undo the failures in history (failed children first), then run on from there."""
+        engine = self._engine
+        for child_id in failed_children(state.history):
+            child = await engine.instance(child_id)
+            if child.record is not None and child.record.runtime_status is RuntimeStatus.Failed:
+                await self._rewind(child, reason)
+        async with state.lock:
+            record = state.record
+            assert record is not None
+            history = rewound_history(state.history)
+            state.etag = await engine.hub.history.append_episode(
+                state.instance_id, record.execution_id, 0, history, state.etag
+            )
+            state.history = history
+            record.runtime_status = RuntimeStatus.Running
+            record.output = record.completed_time = None
+            record.last_updated_time = engine.clock.now()
+            await engine.hub.instances.upsert_instance(record, replace=True)
+        pending = pending_work(history)
+        if pending.activities or pending.timers or pending.sub_orchestrations or pending.entity_messages:
+            engine.resume_work(state, ExecutionInfo.from_started(history[1]), pending)
+        else:  # the orchestrator itself failed: replay it (it may fail again, as on the real host)
+            nudge = events.generic_event(data=f"Rewind: {reason or ''}", timestamp=self._timestamp())
+            engine.deliver(state.instance_id, nudge, record.execution_id)
 
     async def restart(self, instance_id: str, *, new_instance_id: bool) -> str:
         state = await self._engine.instance(instance_id)

@@ -104,7 +104,7 @@ def test_a_failure_shows_its_reason_and_the_failed_step(
         page.get_by_role("button", name="Rewind…").click()
         confirm(page, "Rewind this instance?", "Rewind", **{"Reason (optional)": "retry please"})
     assert f"/instances/fail-{unique_name}/rewind?reason=retry+please" in rewind.value.url
-    # Whatever the host answers (the devhost cannot rewind yet), the page reports it.
+    # The page reports the answer (here the rewound activity fails again at once).
     expect(
         page.get_by_role("alert").or_(page.get_by_role("status").filter(has_text="rewound"))
     ).to_be_visible()

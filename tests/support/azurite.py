@@ -56,6 +56,11 @@ class Azurite:
             f"TableEndpoint=http://127.0.0.1:{self.table_port}/{DEV_ACCOUNT};"
         )
 
+    @property
+    def pid(self) -> int | None:
+        """The Azurite process id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> Azurite:
         if not AZURITE_BIN.exists():
             raise AzuriteUnavailableError(

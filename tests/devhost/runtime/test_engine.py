@@ -164,3 +164,36 @@ async def _skip_to_next_timer(running: Running) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("no timer was scheduled")
+
+
+async def test_rewind_runs_a_failed_instance_on_from_its_failures(running: Running) -> None:
+    instance_id = await running.client.start("fragile", "fragile-1", None)
+    failed = await running.wait(instance_id)
+    assert failed.record.runtime_status is RuntimeStatus.Failed
+    await running.client.rewind(instance_id, "try again")
+    assert (
+        await running.wait(instance_id)
+    ).record.runtime_status is RuntimeStatus.Failed  # attempt 2 fails too
+    await running.client.rewind(instance_id, "once more")
+    done = await running.wait(instance_id)
+    assert (done.record.runtime_status, done.record.output) == (
+        RuntimeStatus.Completed,
+        '"ok after 3 attempts"',
+    )
+    assert event_types(done).count("TaskFailed") == 0
+    assert event_types(done).count("GenericEvent") == 4  # two failures and two failed endings, undone
+
+
+async def test_rewind_rewinds_failed_children_first(running: Running) -> None:
+    instance_id = await running.client.start("fragile_parent", "fragile-parent", None)
+    assert (await running.wait(instance_id)).record.runtime_status is RuntimeStatus.Failed
+    await running.client.rewind(instance_id, None)
+    assert (await running.wait(instance_id)).record.runtime_status is RuntimeStatus.Failed
+    await running.client.rewind(instance_id, None)
+    done = await running.wait(instance_id)
+    assert (done.record.runtime_status, done.record.output) == (
+        RuntimeStatus.Completed,
+        '"ok after 3 attempts"',
+    )
+    with pytest.raises(InstanceGoneError):
+        await running.client.rewind(instance_id, None)
