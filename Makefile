@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: install run test lint fmt bench clean
+.PHONY: install run test lint fmt bench soak clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -37,6 +37,10 @@ fmt: install
 ## bench: measurements, not tests (see README "Performance")
 bench: install
 	$(BIN)/python -m bench
+
+## soak: 1,000 orders, 50 at a time, on one devhost (minutes); writes tests/faults/SOAK_RESULTS.md
+soak: install
+	$(BIN)/python -m pytest -m soak tests/faults
 
 clean:
 	rm -rf $(VENV) node_modules .azurite .pytest_cache .mypy_cache .ruff_cache

@@ -15,13 +15,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from devhost.protocol.errors import PayloadError
 from devhost.protocol.history import HistoryEvent, event_raised
 from devhost.protocol.payloads import to_compact_json
-from devhost.protocol.timefmt import format_round_trip
 
 REQUEST_EVENT_NAME = "op"
 """`EntityMessageEventNames.RequestMessageEventName`: the `Name` of every `EventSent` to an entity."""
@@ -43,14 +41,16 @@ def split_scheduler_id(entity_instance_id: str) -> tuple[str, str]:
     return entity_instance_id[1:separator], entity_instance_id[separator + 1 :]
 
 
-def orchestrator_request_id(instance_id: str, now: datetime, sequence_id: int) -> str:
+def orchestrator_request_id(instance_id: str, execution_id: str, sequence_id: int) -> str:
     """Deterministic request GUID for an orchestrator's entity message.
 
-    The extension's `NewGuid()` recipe (name-based v5 GUID over `<instance>_<time:o>_<counter>` in its
-    fixed namespace), with the message's sequence id as the counter: unique within the execution and
-    the same on every replay.
+    A name-based v5 GUID in the extension's `NewGuid()` namespace over `<instance>_<execution>_<sequence
+    id>`: unique per message, and the same whenever the episode that sends it runs again. The extension
+    hashes the episode *time* instead; the devhost sends entity requests before its checkpoint, so an
+    episode re-run after a crash (at another time) must produce the same ids for the entity to
+    de-duplicate them.
     """
-    return str(uuid.uuid5(_GUID_NAMESPACE, f"{instance_id}_{format_round_trip(now)}_{sequence_id}"))
+    return str(uuid.uuid5(_GUID_NAMESPACE, f"{instance_id}_{execution_id}_{sequence_id}"))
 
 
 @dataclass(frozen=True, slots=True)

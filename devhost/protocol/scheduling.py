@@ -103,7 +103,9 @@ class Episode:
         request = EntityRequest(
             operation=action.operation or "",
             input=quote_json_string(action.input or "null"),
-            request_id=orchestrator_request_id(self.execution.instance_id, self.now, action.task_id),
+            request_id=orchestrator_request_id(
+                self.execution.instance_id, self.execution.execution_id, action.task_id
+            ),
             is_signal=action.kind is ActionKind.ENTITY_SIGNAL,
             parent_instance_id=self.execution.instance_id,
             parent_execution_id=self.execution.execution_id,

@@ -51,7 +51,14 @@ from devhost.runtime.backoff import Backoff
 from devhost.runtime.cache import IdleInstances
 from devhost.runtime.clock import Clock
 from devhost.runtime.entities import EntityDispatcher
-from devhost.runtime.inbox import FailedEpisode, log_failed_episode, settle, take_batch, withdraw
+from devhost.runtime.inbox import (
+    FailedEpisode,
+    failed_again,
+    log_failed_episode,
+    settle,
+    take_batch,
+    withdraw,
+)
 from devhost.runtime.instances import Inbound, InstanceState, apply_result
 from devhost.runtime.timers import TimerKey, TimerService
 from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
@@ -117,10 +124,13 @@ class Engine:
         if state.loaded:
             return
         record = await self.hub.instances.get_instance(state.instance_id)
-        loaded = await self.hub.history.load_history(state.instance_id)
         state.record = record
-        state.etag = loaded.etag
-        state.history = loaded.events if record and loaded.execution_id == record.execution_id else []
+        state.etag, state.history = None, []
+        if record is not None:  # no row, no instance: a leftover history (an interrupted purge) makes the
+            # first checkpoint fail with 409, and the retry reloads its sentinel ETag then
+            loaded = await self.hub.history.load_history(state.instance_id)
+            state.etag = loaded.etag
+            state.history = loaded.events if loaded.execution_id == record.execution_id else []
         state.loaded = True
 
     def forget(self, instance_id: str) -> None:
@@ -193,7 +203,6 @@ class Engine:
         is recorded once storage answers (the error says so).
         """
         done = self.deliver(instance_id, event, execution_id)
-        logger.warning("DBG submit %s", instance_id)
         loop = asyncio.get_running_loop()
         give_up_at: float | None = None
         while True:
@@ -206,7 +215,6 @@ class Engine:
                     give_up_at = None
                     continue  # slow, not stuck
             state = self._instances.get(instance_id)
-            logger.warning("DBG try withdraw %s", instance_id)
             if state is not None and withdraw(state, done):
                 raise StorageUnavailableError(
                     f"storage is unavailable: the {_name(event)} for '{instance_id}' was not recorded; "
@@ -220,35 +228,45 @@ class Engine:
                 )
 
     async def _drain(self, state: InstanceState) -> None:
-        """Run episodes until the inbox is empty.
-
-        A failed episode's events go back to the inbox and are retried after a back-off pause, alone
-        and at the time they first ran at (events arriving meanwhile wait for the next episode).
-        """
+        """Run episodes until the inbox is empty, pausing with back-off after each failed attempt."""
         retry: FailedEpisode | None = None
         try:
             while state.inbox:
-                async with state.lock:
-                    batch = take_batch(state, retry)
-                    now = retry.now if retry is not None else self.clock.now()
-                    try:
-                        await self._load(state)
-                        await self._process(state, batch, now)
-                    except Exception as exc:
-                        logger.warning("DBG episode failed %s: %s", state.instance_id, exc)
-                        state.loaded = False  # reload the checkpoint before trying again
-                        state.inbox[:0] = batch
-                        retry = FailedEpisode(batch, now, 0 if retry is None else retry.attempt + 1)
-                        log_failed_episode(state.instance_id, exc, retry.attempt)
-                    else:
-                        self.backoff.succeeded(0 if retry is None else retry.attempt + 1)
-                        retry = None
-                        settle(batch)
+                retry = await self._attempt(state, retry)
                 if retry is not None:
                     await self.backoff.pause(retry.attempt)
         finally:
             state.draining = False
         self.cache.used(state)
+
+    async def _attempt(self, state: InstanceState, retry: FailedEpisode | None) -> FailedEpisode | None:
+        """One episode; after a failure, its events again, alone and at the time they first ran at
+        (so entities get the same request ids). Returns the failure to retry, if any.
+
+        When storage went away, one read checks it answers again before the events are taken from the
+        inbox: meanwhile they stay there, where a client that gives up can take its event back. Only
+        other failures make the state reload: a storage failure leaves memory as last committed.
+        """
+        batch: list[Inbound] = []
+        now = retry.now if retry is not None and retry.now is not None else self.clock.now()
+        try:
+            if retry is not None and retry.storage_down:
+                await self.hub.instances.get_instance(state.instance_id)
+            async with state.lock:
+                await self._load(state)
+                batch = take_batch(state, retry)
+                await self._process(state, batch, now)
+        except Exception as exc:
+            storage_down = isinstance(exc, StorageUnavailableError)
+            if not storage_down:
+                state.loaded = False  # reload the checkpoint before trying again
+            state.inbox[:0] = batch
+            failure = failed_again(retry, batch, now, storage_down=storage_down)
+            log_failed_episode(state.instance_id, exc, failure.attempt)
+            return failure
+        self.backoff.succeeded(0 if retry is None else retry.attempt + 1)
+        settle(batch)
+        return None
 
     async def _process(self, state: InstanceState, batch: list[Inbound], now: datetime) -> None:
         record = state.record
@@ -365,7 +383,9 @@ class Engine:
         record.runtime_status = RuntimeStatus.Failed
         record.output = self.functions.missing_function_message(FunctionKind.ORCHESTRATOR, record.name)
         record.last_updated_time = record.completed_time = self.clock.now()
-        await self.hub.instances.upsert_instance(record)
+        await self.backoff.until_stored(
+            f"status of {state.instance_id}", lambda: self.hub.instances.upsert_instance(record)
+        )
 
     # Work
 

@@ -21,16 +21,30 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FailedEpisode:
-    """A failed episode: its events, the time it ran at, and how many retries came before."""
+    """A failed attempt: the episode's events and the time it ran at (None when no episode ran, e.g.
+    the state could not be loaded), whether storage was unavailable, how many retries came before."""
 
-    batch: list[Inbound]
-    now: datetime
+    batch: list[Inbound] | None
+    now: datetime | None
     attempt: int
+    storage_down: bool
+
+
+def failed_again(
+    previous: FailedEpisode | None, batch: list[Inbound], now: datetime, *, storage_down: bool
+) -> FailedEpisode:
+    """What to retry after a failed attempt: the episode it ran, else the one that failed before."""
+    attempt = 0 if previous is None else previous.attempt + 1
+    if batch:
+        return FailedEpisode(batch, now, attempt, storage_down)
+    if previous is None:
+        return FailedEpisode(None, None, attempt, storage_down)
+    return FailedEpisode(previous.batch, previous.now, attempt, storage_down)
 
 
 def take_batch(state: InstanceState, retry: FailedEpisode | None) -> list[Inbound]:
     """The next episode's events: the whole inbox, or what is left of a failed episode's events."""
-    if retry is None:
+    if retry is None or retry.batch is None:
         batch, state.inbox = state.inbox, []
         return batch
     again = {id(item) for item in retry.batch}

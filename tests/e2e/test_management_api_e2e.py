@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from azure.storage.blob import BlobServiceClient
 
 from tests.e2e.clients import (
     APPROVAL_WORKFLOW,
@@ -115,13 +116,14 @@ def test_refused_starts_answer_400_and_start_nothing(management: ManagementApi, 
 
 
 def test_start_can_wait_for_completion(
-    management: ManagementApi, unique_name: str, janitor: list[str]
+    management: ManagementApi, unique_name: str, janitor: list[str], workflow_blobs: BlobServiceClient
 ) -> None:
     """`?timeout=&pollingInterval=` (seconds): the output when Completed in time, the status when it
     failed, the check-status answer when it is still running."""
     wait = {"timeout": "10", "pollingInterval": "0.05"}
     done_id, failed_id, waiting_id = (f"{unique_name}-{n}" for n in ("done", "failed", "waiting"))
     janitor.append(waiting_id)
+    workflow_blobs.create_container(unique_name)  # an empty source: the ingestion completes at once
     nothing_to_ingest = {"container": unique_name, "prefix": "none/"}
 
     done = request(

@@ -26,10 +26,6 @@ from tests.support.azurite import Azurite
 SOAK_MARKER = "soak"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{SOAK_MARKER}: long load run, only with `-m {SOAK_MARKER}`")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if SOAK_MARKER in (config.option.markexpr or ""):
         return

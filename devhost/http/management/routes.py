@@ -60,7 +60,7 @@ class _ManagementRoutes:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         path = unquote_plus(request.rel_url.raw_path[len(self._base) :]).strip("/")
-        logger.warning("DBG management %s /%s", request.method, path)
+        logger.debug("management %s /%s", request.method, path)
         segments = path.split("/")
         routes = {} if "" in segments else self._match(request, segments)
         handler = routes.get(request.method)

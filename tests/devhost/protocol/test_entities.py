@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from azure.durable_functions.models.DurableEntityContext import DurableEntityContext
@@ -111,9 +110,9 @@ def test_request_message_json_round_trips_and_omits_empty_members() -> None:
         EntityRequest.from_json('{"op": "x"}')
 
 
-def test_orchestrator_request_ids_are_name_based_guids() -> None:
-    now = datetime(2024, 5, 1, 10, tzinfo=UTC)
-    request_id = orchestrator_request_id("inst1", now, 3)
+def test_orchestrator_request_ids_are_name_based_guids_independent_of_time() -> None:
+    request_id = orchestrator_request_id("inst1", "exec1", 3)
     assert uuid.UUID(request_id).version == 5
-    assert request_id == orchestrator_request_id("inst1", now, 3)
-    assert request_id != orchestrator_request_id("inst1", now, 4)
+    assert request_id == orchestrator_request_id("inst1", "exec1", 3)
+    assert request_id != orchestrator_request_id("inst1", "exec1", 4)
+    assert request_id != orchestrator_request_id("inst1", "exec2", 3)

@@ -57,11 +57,7 @@ async def test_external_event_wins_over_the_timer(running: Running) -> None:
 
 async def test_timer_fires_when_the_clock_reaches_it(running: Running) -> None:
     instance_id = await running.client.start("approval", "approve-2", None)
-    await running.wait_until(instance_id, RuntimeStatus.Running)
-    fire_at = running.engine.timers.next_fire_at()
-    assert fire_at is not None
-    running.clock.skip_to(fire_at)
-    running.engine.timers.fire_due()
+    await _skip_to_next_timer(running)
     view = await running.wait(instance_id)
     assert json.loads(view.record.output or "") == {"decision": "timed out"}
     fired = next(e for e in view.history if e["EventType"] == EventType.TimerFired)
@@ -197,3 +193,15 @@ async def test_rewind_rewinds_failed_children_first(running: Running) -> None:
     )
     with pytest.raises(InstanceGoneError):
         await running.client.rewind(instance_id, None)
+
+
+async def test_a_leftover_history_without_its_row_is_overwritten_by_a_new_start(running: Running) -> None:
+    """An interrupted purge can leave History rows behind: the first checkpoint must replace them."""
+    first = await running.wait(await running.client.start("hello_sequence", "leftover", sdk_input(["A"])))
+    await running.hub.instances.delete_instance("leftover")
+    running.engine.forget("leftover")
+    assert len((await running.hub.history.load_history("leftover")).events) == len(first.history)
+    again = await running.wait(await running.client.start("hello_sequence", "leftover", sdk_input(["B"])))
+    assert again.record.output == '["Hello B!"]'
+    stored = await running.hub.history.load_history("leftover")
+    assert stored.execution_id == again.record.execution_id
