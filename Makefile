@@ -38,9 +38,9 @@ fmt: install
 bench: install
 	$(BIN)/python -m bench
 
-## soak: 1,000 orders, 50 at a time, on one devhost (minutes); writes tests/faults/SOAK_RESULTS.md
+## soak: the 1,000-order load run and the 100-workflow crash matrix (minutes); writes tests/faults/SOAK_RESULTS.md
 soak: install
-	$(BIN)/python -m pytest -m soak tests/faults
+	$(BIN)/python -m pytest -m soak tests/faults tests/crash/test_crash_matrix.py
 
 clean:
 	rm -rf $(VENV) node_modules .azurite .pytest_cache .mypy_cache .ruff_cache

@@ -37,3 +37,16 @@ def storage_connection_string(azurite: Azurite) -> Iterator[str]:
 def unique_name() -> str:
     """A short unique lower-case name for a container, task hub or instance id prefix."""
     return "t" + uuid.uuid4().hex[:12]
+
+
+# Long runs (`make soak`: the 1,000-order load, the 100-workflow crash matrix) only when `-m soak` asks.
+SOAK_MARKER = "soak"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if SOAK_MARKER in (config.option.markexpr or ""):
+        return
+    soak = [item for item in items if item.get_closest_marker(SOAK_MARKER)]
+    if soak:
+        config.hook.pytest_deselected(items=soak)
+        items[:] = [item for item in items if not item.get_closest_marker(SOAK_MARKER)]

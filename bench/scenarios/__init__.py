@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.report import Metric
-from bench.scenarios import chains, episodes, idle, latency, pipeline
+from bench.scenarios import chains, dtfx, episodes, idle, latency, pipeline
 from bench.sizes import Sizes
 
 Measure = Callable[[str, Sizes], Coroutine[Any, Any, list[Metric]]]
@@ -29,6 +29,18 @@ SCENARIOS = (
     Scenario("pipeline", ("pipeline_ratio",), pipeline.pipeline_ratio),
     Scenario("idle", ("idle_requests_per_min",), idle.idle_requests),
     Scenario("overhead", ("host_overhead_ratio",), episodes.host_overhead, needs_storage=False),
+    Scenario(
+        "dtfx",
+        (
+            "hello3_p50_ms_dtfx",
+            "hello3_per_s_dtfx",
+            "hello3_per_s",
+            "fanout1000_s_dtfx",
+            "requests_per_activity_dtfx",
+        ),
+        dtfx.dtfx_side_by_side,
+        needs_storage=False,  # it starts its own Azurite, with a request log
+    ),
 )
 
 

@@ -29,6 +29,11 @@ METRICS = (
     "pipeline_ratio",
     "idle_requests_per_min",
     "host_overhead_ratio",
+    "hello3_p50_ms_dtfx",
+    "hello3_per_s_dtfx",
+    "hello3_per_s",
+    "fanout1000_s_dtfx",
+    "requests_per_activity_dtfx",
 )
 MAY_BE_ZERO = {"idle_requests_per_min"}
 """An idle host may send nothing at all in the quick run's one-second window."""

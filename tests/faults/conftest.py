@@ -1,7 +1,7 @@
 """Fault and load tests: devhost processes driven over HTTP only, as in tests/e2e.
 
-Tests marked `soak` (the 1,000-order load run) are left out unless the `-m` expression names them:
-`make soak` runs `pytest -m soak tests/faults`.
+Tests marked `soak` (the 1,000-order load run) are left out unless the `-m` expression names them
+(tests/conftest.py); `make soak` runs them.
 """
 
 from __future__ import annotations
@@ -22,17 +22,6 @@ from tests.e2e.clients import TERMINAL_STATUSES, ManagementApi
 from tests.e2e.harness import DevhostProcess, poll_until, request
 from tests.faults.fixtures import FAULT_APP
 from tests.support.azurite import Azurite
-
-SOAK_MARKER = "soak"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if SOAK_MARKER in (config.option.markexpr or ""):
-        return
-    soak = [item for item in items if item.get_closest_marker(SOAK_MARKER)]
-    if soak:
-        config.hook.pytest_deselected(items=soak)
-        items[:] = [item for item in items if not item.get_closest_marker(SOAK_MARKER)]
 
 
 def status(management: ManagementApi, instance_id: str) -> dict[str, Any] | None:
