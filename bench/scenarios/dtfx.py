@@ -41,8 +41,10 @@ REQUESTS_METHOD = (
     "Counted in Azurite's --debug log: ((requests - GETs on the hub's Instances table) of the longer "
     "sequential Hello3 run minus the same of a 1-instance run without warm-up) / (extra instances, the "
     "warm-up runs included, x 3 steps). dtfx's Hello3 is fixed, so unlike the devhost's chain-length "
-    "difference each step also carries a third of an instance's start and completion and of the worker's queue polling during the "
-    "~2 s its client waits per instance; the client's status polls (Instances GETs) are left out."
+    "difference each step also carries a third of an instance's start and completion and of the "
+    "worker's queue polling during the ~2 s its client waits per instance; the client's status polls "
+    "(Instances GETs) are left out. `without_any_queue_receive_per_step` also leaves out every queue "
+    "message GET (empty polls and the ones that fetched work alike): a lower bound."
 )
 
 
@@ -115,25 +117,10 @@ async def dtfx_side_by_side(connection: str, sizes: Sizes) -> list[Metric]:
     with tempfile.TemporaryDirectory(prefix="bench-dtfx-") as scratch:
         log = Path(scratch) / "azurite-debug.log"
         with Azurite(debug_log=log) as azurite:
-            hello3_args = ["--scenario", "hello3", "--concurrency", "1", "--warmup", str(warmup)]
-            latency = await asyncio.to_thread(
-                run_dtfx, azurite, log, [*hello3_args, "--count", str(sequential)]
-            )
-            single = await asyncio.to_thread(run_dtfx, azurite, log, [*hello3_args[:-1], "0", "--count", "1"])
+            latency = await asyncio.to_thread(run_dtfx, azurite, log, _hello3(sequential, 1, warmup))
+            single = await asyncio.to_thread(run_dtfx, azurite, log, _hello3(1, 1, 0))
             throughput = await asyncio.to_thread(
-                run_dtfx,
-                azurite,
-                log,
-                [
-                    "--scenario",
-                    "hello3",
-                    "--count",
-                    str(concurrent),
-                    "--concurrency",
-                    str(concurrency),
-                    "--warmup",
-                    "1",
-                ],
+                run_dtfx, azurite, log, _hello3(concurrent, concurrency, min(warmup, 1))
             )
             fan_out = await asyncio.to_thread(
                 run_dtfx,
@@ -194,6 +181,11 @@ def requests_per_activity(longer: DtfxRun, shorter: DtfxRun, extra_instances: in
             "with_status_reads_per_step": round(
                 (longer.requests - shorter.requests) / (extra_instances * HELLO3_STEPS), 2
             ),
+            "without_any_queue_receive_per_step": round(
+                (without_polls - longer.queue_receives + shorter.queue_receives)
+                / (extra_instances * HELLO3_STEPS),
+                2,
+            ),
             "computed": f"{REQUESTS_METHOD} Here: {extra_instances} extra Hello3 x {HELLO3_STEPS} steps.",
         },
     )
@@ -215,8 +207,17 @@ async def devhost_hello3_rate(connection: str, count: int, concurrency: int) -> 
     return count / elapsed, elapsed
 
 
-def _sequential_hello3(count: int, warmup: int) -> list[str]:
-    return ["--scenario", "hello3", "--count", str(count), "--concurrency", "1", "--warmup", str(warmup)]
+def _hello3(count: int, concurrency: int, warmup: int) -> list[str]:
+    return [
+        "--scenario",
+        "hello3",
+        "--count",
+        str(count),
+        "--concurrency",
+        str(concurrency),
+        "--warmup",
+        str(warmup),
+    ]
 
 
 def _params(run: DtfxRun) -> dict[str, Any]:
