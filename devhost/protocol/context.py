@@ -37,6 +37,16 @@ class ExecutionInfo:
     input: str | None
     parent: ParentInstance | None
 
+    def as_parent(self, task_id: int) -> ParentInstance:
+        """This execution as the `ParentInstance` of the child it schedules with sequence id `task_id`."""
+        return ParentInstance(
+            name=self.name,
+            instance_id=self.instance_id,
+            execution_id=self.execution_id,
+            task_schedule_id=task_id,
+            version=self.version,
+        )
+
     @classmethod
     def from_started(cls, event: HistoryEvent) -> ExecutionInfo:
         if event["EventType"] != EventType.ExecutionStarted:

@@ -9,7 +9,6 @@ from devhost.protocol.context import ExecutionInfo
 from devhost.protocol.entities import EntityRequest, split_scheduler_id
 from devhost.protocol.history import (
     HistoryEvent,
-    ParentInstance,
     execution_started,
     sub_orchestration_completed,
     sub_orchestration_failed,
@@ -55,13 +54,7 @@ class SubOrchestrationWork:
             input=self.input,
             timestamp=timestamp,
             version=self.version,
-            parent=ParentInstance(
-                name=parent.name,
-                instance_id=parent.instance_id,
-                execution_id=parent.execution_id,
-                task_schedule_id=self.task_id,
-                version=parent.version,
-            ),
+            parent=parent.as_parent(self.task_id),
         )
 
 

@@ -175,7 +175,7 @@ class Engine:
             input=record.input,
             timestamp=format_timestamp(record.created_time),
             version=record.version,
-            parent=None if parent is None else _parent_of(parent, task_id),
+            parent=None if parent is None else parent.as_parent(task_id),
             generation=record.generation if parent is None else None,  # as DTFx: client starts only
         )
         return self.deliver(record.instance_id, started, record.execution_id)
@@ -522,16 +522,6 @@ class Engine:
 
 def _name(event: HistoryEvent) -> str:
     return EventType(event["EventType"]).name
-
-
-def _parent_of(parent: ExecutionInfo, task_id: int) -> events.ParentInstance:
-    return events.ParentInstance(
-        name=parent.name,
-        instance_id=parent.instance_id,
-        execution_id=parent.execution_id,
-        task_schedule_id=task_id,
-        version=parent.version,
-    )
 
 
 def _has_parent(state: InstanceState, parent_instance_id: str) -> bool:
