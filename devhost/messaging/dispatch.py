@@ -193,7 +193,7 @@ class MessageDispatcher:
         """The instance's state, re-read when the cache may predate a row another client wrote."""
         engine = self._engine
         state = await engine.instance(instance_id)
-        idle = not (state.draining or state.inbox or state.lock.locked())
+        idle = not state.busy
         if idle and (state.record is None or state.is_terminal):
             engine.forget(instance_id)
             state = await engine.instance(instance_id)
@@ -219,6 +219,7 @@ class MessageDispatcher:
         engine = self._engine
         state = await self._current(instance_id)
         async with state.lock:
+            await engine.settled(state)
             record = state.record
             if record is None or record.runtime_status.is_terminal:
                 if record is None:

@@ -6,13 +6,13 @@ Nothing here performs I/O or imports aiohttp or the storage SDKs. Entry points:
 - `history` constructors for every event the runtime creates (start, completions, raise, terminate...).
 - `activities` / `entities`: activity results and failures, entity requests, batches and replies.
 - `render_status` / `status_http_code` (status.py): the status API's JSON and code.
-- `pending_work` (recovery.py): outstanding work recomputed from a history.
+- `pending_work` (recovery.py): outstanding work recomputed from a history, inputs by a replay
+  (`replayed_inputs.scheduled_inputs`).
 """
 
 from devhost.protocol.activities import (
     activity_completed,
     activity_failed,
-    activity_input_from_scheduled,
     activity_result,
 )
 from devhost.protocol.context import ExecutionInfo, context_json
@@ -70,7 +70,6 @@ __all__ = [
     "TimerWork",
     "activity_completed",
     "activity_failed",
-    "activity_input_from_scheduled",
     "activity_result",
     "apply_entity_batch",
     "context_json",

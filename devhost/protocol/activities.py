@@ -1,9 +1,7 @@
-"""Activity payloads as the extension records them: scheduled inputs, results and failures.
+"""Activity payloads as the extension handles them: trigger payloads, results and failures.
 
-- The trigger payload is the orchestrator action's JSON text verbatim; DTFx keeps it in
-  `TaskScheduled.Input` as the JSON of its one-element parameter array (`["\"Tokyo\""]`), as the real
-  host does with `storeInputsInOrchestrationHistory` (kept here so pending activities can be re-run
-  from the History table after a crash).
+- The trigger payload is the orchestrator action's JSON text verbatim (`ActivityWork.input`); like
+  the host's history, `TaskScheduled` keeps no copy of it (see `scheduling`).
 - The worker returns `df_dumps(value)`; the host parses it and re-serializes compactly
   (`{"a": 1}` -> `{"a":1}`), and a `null` result is stored as no result.
 - A failure becomes `TaskFailed` with `Reason = "Activity function '<name>' failed: <Type>: <message>"`
@@ -17,26 +15,8 @@ from __future__ import annotations
 
 import json
 
-from devhost.protocol.errors import PayloadError
 from devhost.protocol.history import HistoryEvent, task_completed, task_failed
 from devhost.protocol.payloads import to_compact_json
-
-
-def scheduled_input(activity_input: str) -> str:
-    """`TaskScheduled.Input` for a trigger payload: DTFx's serialized parameter array."""
-    return to_compact_json([activity_input])
-
-
-def activity_input_from_scheduled(event: HistoryEvent) -> str:
-    """The trigger payload back from a `TaskScheduled` event written by `scheduled_input`."""
-    try:
-        parameters = json.loads(event["Input"])
-        payload = parameters[0]
-    except (TypeError, ValueError, IndexError, KeyError) as exc:
-        raise PayloadError(f"TaskScheduled {event.get('EventId')} has no stored input") from exc
-    if not isinstance(payload, str):
-        raise PayloadError(f"TaskScheduled {event.get('EventId')} input is not a JSON text")
-    return payload
 
 
 def activity_result(worker_json: str | None) -> str | None:

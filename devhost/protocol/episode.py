@@ -59,9 +59,10 @@ from devhost.protocol.work import EpisodeResult
 
 logger = logging.getLogger(__name__)
 
-_NOT_INBOUND = (
+WRITTEN_BY_EPISODES = (
     SCHEDULING_TYPES | TERMINAL_TYPES | {EventType.OrchestratorStarted, EventType.OrchestratorCompleted}
 )
+"""Event types only an episode writes: every other event of an episode is one of its inbound events."""
 
 
 def run_episode(
@@ -167,7 +168,7 @@ def _accept(
     dropped: list[HistoryEvent] = []
     for event in new_events:
         event_type = event["EventType"]
-        if event_type in _NOT_INBOUND:
+        if event_type in WRITTEN_BY_EPISODES:
             raise HistoryError(
                 f"EventType {event_type} is written by episodes, it cannot be an inbound event"
             )

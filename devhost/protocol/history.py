@@ -164,7 +164,7 @@ def orchestrator_completed(*, timestamp: str) -> HistoryEvent:
 
 
 def task_scheduled(*, event_id: int, name: str, input: str | None, timestamp: str) -> HistoryEvent:
-    """`TaskScheduledEvent`; `input` as DTFx stores it (see `activities.scheduled_input`)."""
+    """`TaskScheduledEvent`; the host's history keeps no `input` (None, see `scheduling`)."""
     members = {"Name": name, "Version": "", "Input": input, "ParentTraceContext": None, "Tags": None}
     return _event(EventType.TaskScheduled, members, timestamp, event_id)
 

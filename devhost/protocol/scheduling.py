@@ -9,6 +9,9 @@ order), then the outcome decides the tail of the episode:
     continued-as-new  ... scheduling events, ContinueAsNew          (DTFx adds no OrchestratorCompleted)
 
 The terminal event's `EventId` is the number of ids DTFx allocated (continue-as-new takes none).
+Scheduling events carry no `Input`, as DTFx writes them for the host (`includeParameters` is off unless
+`storeInputsInOrchestrationHistory`): the input travels in the work item (`ActivityWork`,
+`SubOrchestrationWork`), and recovery finds it again by replaying the orchestrator (`replayed_inputs`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from devhost.protocol import history
-from devhost.protocol.activities import scheduled_input
 from devhost.protocol.context import ExecutionInfo
 from devhost.protocol.entities import REQUEST_EVENT_NAME, EntityRequest, orchestrator_request_id
 from devhost.protocol.functions import RegisteredFunctions
@@ -65,10 +67,7 @@ class Episode:
         payload = action.input or "null"
         self.events.append(
             history.task_scheduled(
-                event_id=action.task_id,
-                name=action.name,
-                input=scheduled_input(payload),
-                timestamp=self.timestamp,
+                event_id=action.task_id, name=action.name, input=None, timestamp=self.timestamp
             )
         )
         self.activities.append(ActivityWork(action.task_id, action.name, payload))
@@ -90,7 +89,7 @@ class Episode:
                 event_id=action.task_id,
                 name=action.name,
                 instance_id=instance_id,
-                input=child_input,
+                input=None,
                 timestamp=self.timestamp,
                 version=version,
             )

@@ -45,4 +45,4 @@ class IdleInstances:
 def _idle(state: InstanceState) -> bool:
     """Finished or unknown, with nothing queued, running or waiting for it."""
     settled = state.record is None or state.record.runtime_status.is_terminal
-    return settled and not state.inbox and not state.draining and not state.lock.locked()
+    return settled and not state.busy

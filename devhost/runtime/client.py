@@ -15,13 +15,13 @@ from devhost.protocol import (
     InstanceRecord,
     RuntimeStatus,
     format_timestamp,
-    pending_work,
 )
 from devhost.protocol import history as events
 from devhost.protocol.rewind import failed_children, rewound_history
 from devhost.runtime.engine import Engine, new_execution_id
 from devhost.runtime.instances import InstanceState
 from devhost.runtime.operations import InstanceQuery, InstanceView
+from devhost.runtime.recovery import outstanding_work, replay_now
 
 MAX_INSTANCE_ID_LENGTH = 256
 _FORBIDDEN_ID_CHARACTERS = set("/\\#?")
@@ -123,6 +123,7 @@ class Client:
             if child.record is not None and child.record.runtime_status is RuntimeStatus.Failed:
                 await self._rewind(child, reason)
         async with state.lock:
+            await engine.settled(state)
             record = state.record
             assert record is not None
             history = rewound_history(state.history)
@@ -134,12 +135,12 @@ class Client:
             record.output = record.completed_time = None
             record.last_updated_time = engine.clock.now()
             await engine.hub.instances.upsert_instance(record, replace=True)
-        pending = pending_work(history)
-        if pending.activities or pending.timers or pending.sub_orchestrations or pending.entity_messages:
-            engine.resume_work(state, ExecutionInfo.from_started(history[1]), pending)
-        else:  # the orchestrator itself failed: replay it (it may fail again, as on the real host)
-            nudge = events.generic_event(data=f"Rewind: {reason or ''}", timestamp=self._timestamp())
-            engine.deliver(state.instance_id, nudge, record.execution_id)
+        pending = outstanding_work(engine, state)
+        engine.resume_work(state, ExecutionInfo.from_started(history[1]), pending)
+        if pending.idle or pending.unreproduced:
+            # The orchestrator itself failed (or no longer schedules its failed work): replay it; it
+            # may fail again, as on the real host.
+            replay_now(engine, state, f"Rewind: {reason or ''}")
 
     async def restart(self, instance_id: str, *, new_instance_id: bool) -> str:
         state = await self._engine.instance(instance_id)
@@ -153,6 +154,7 @@ class Client:
         if state.record is None or not state.record.runtime_status.is_terminal:
             return 0
         async with state.lock:
+            await self._engine.settled(state)
             result = await self._engine.hub.purge_instance(instance_id)
         self._engine.forget(instance_id)
         return result.instances_deleted

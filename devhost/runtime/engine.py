@@ -3,26 +3,35 @@
 Write order of an episode (the invariant crash recovery relies on):
 1. entity requests the episode sends are processed durably by their entities (they de-duplicate by
    request id, so a replayed episode sending them again changes nothing);
-2. the episode's history rows are appended in one entity-group batch (the checkpoint);
+2. the episode's history rows are appended in one entity-group batch (the checkpoint), together with
+   those of the episodes that ran after it while the previous checkpoint was being written
+   (`pipeline.py`: group commit);
 3. the Instances row is upserted (status, output, custom status);
-4. only then is work started: activities, timers, child orchestrations, the parent's notification.
+4. only then is work that others can see started: timers, child orchestrations, the parent's
+   notification, and the client operations that sent the events are answered. Activities alone start
+   as soon as their episode has run: a crash before its checkpoint loses nothing but their results,
+   and the replay after it schedules them again (activities run at least once in any case).
 Inbound events live only in memory until the episode that consumes them commits; each of them can be
 produced again from history after a crash (an activity re-runs, a timer re-arms, a child re-reports),
-so nothing is lost, and activities run at least once.
+so nothing is lost.
 
 Storage outages: an episode that fails is retried with capped exponential back-off (`backoff.py`) on
 the same events and at the same episode time, so it sends entities the same request ids. A checkpoint
-that may or may not have been written is checked against the History table before it is written
-again; once it is written, the Instances upsert and the creation of children are retried in place
-until storage answers, so the work the checkpoint scheduled is never dropped. Client operations wait
+that certainly was not written is rolled back (`_roll_back`: its events return to the inbox); one that
+may have been written is checked against the History table before it is written again; once it is
+written, the Instances upsert and the creation of children are retried in place until storage answers,
+so the work the checkpoint scheduled is never dropped. While storage is unavailable no further episode
+runs, so events that arrive meanwhile stay in the inbox. Client operations wait
 for their episode; during an outage they give up after `CLIENT_WAIT_S` (see `submit`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
+import functools
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -60,6 +69,7 @@ from devhost.runtime.inbox import (
     withdraw,
 )
 from devhost.runtime.instances import Inbound, InstanceState, apply_result
+from devhost.runtime.pipeline import Speculation, Uncommitted, group_events
 from devhost.runtime.timers import TimerKey, TimerService
 from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
 from devhost.tracking import TaskHub
@@ -74,6 +84,11 @@ WITHDRAW_POLL_S = 0.05
 
 def new_execution_id() -> str:
     return uuid.uuid4().hex
+
+
+class _NeedsCommittedStateError(Exception):
+    """The episode must run on committed state (continue-as-new, an unknown orchestrator): wait for the
+    writes in flight, then run it again at the same time."""
 
 
 class Engine:
@@ -121,7 +136,11 @@ class Engine:
         return state
 
     async def _load(self, state: InstanceState) -> None:
+        """Read the instance from storage unless it is in memory (the caller holds its lock)."""
         if state.loaded:
+            return
+        await self.settled(state)
+        if state.loaded:  # a write that was in flight succeeded
             return
         record = await self.hub.instances.get_instance(state.instance_id)
         state.record = record
@@ -149,18 +168,24 @@ class Engine:
 
         Raises OperationFailedError when an instance with this id is still running (the host's rule for
         client starts). A finished instance of the same id is replaced: its history is overwritten by the
-        first checkpoint (after a reload, if its sentinel ETag was not known yet).
+        first checkpoint (after a reload, if its sentinel ETag was not known yet). An id this host has not
+        seen costs one request: the row is inserted, and only an existing row makes it read the instance.
         """
-        state = await self.instance(record.instance_id)
+        state = self._instances.setdefault(record.instance_id, InstanceState(record.instance_id))
         async with state.lock:
-            if state.record is not None and not state.record.runtime_status.is_terminal:
-                status = state.record.runtime_status.name
-                message = f"An Orchestration instance with the status {status} already exists."
-                raise OperationFailedError(message)
-            await self.hub.instances.upsert_instance(record, replace=True)
+            if state.loaded or not await self.hub.instances.insert_instance(record):
+                await self._load(state)
+                await self.settled(state)
+                await self._load(state)  # a failed write that was rolled back reloads the instance
+                if state.record is not None and not state.record.runtime_status.is_terminal:
+                    status = state.record.runtime_status.name
+                    message = f"An Orchestration instance with the status {status} already exists."
+                    raise OperationFailedError(message)
+                await self.hub.instances.upsert_instance(record, replace=True)
             state.record = record
             state.history = []
             state.loaded = True
+        self.cache.used(state)
         self.start_first_episode(record, parent, task_id)
 
     def start_first_episode(
@@ -189,6 +214,7 @@ class Engine:
         state = self._instances.setdefault(instance_id, InstanceState(instance_id))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         state.inbox.append(Inbound(event, execution_id, done))
+        state.wake.set()
         if not state.draining:
             state.draining = True
             self._spawn(self._drain(state))
@@ -228,20 +254,45 @@ class Engine:
                 )
 
     async def _drain(self, state: InstanceState) -> None:
-        """Run episodes until the inbox is empty, pausing with back-off after each failed attempt."""
-        retry: FailedEpisode | None = None
+        """Run episodes while events arrive and their writes are in flight; pause after failed attempts."""
         try:
-            while state.inbox:
-                retry = await self._attempt(state, retry)
-                if retry is not None:
-                    await self.backoff.pause(retry.attempt)
+            while state.inbox or state.retries or state.committer or state.commit_failure:
+                state.wake.clear()
+                failure = await self._step(state)
+                if failure is _WAIT:
+                    await state.wake.wait()
+                elif isinstance(failure, FailedEpisode) and failure.pause:
+                    await self.backoff.pause(failure.attempt)
         finally:
             state.draining = False
         self.cache.used(state)
 
+    async def _step(self, state: InstanceState) -> FailedEpisode | _Wait | None:
+        """Roll back a failed write, or run the next episode: the oldest retry, else the whole inbox.
+        Returns `_WAIT` when the next episode has to wait for a write (or an event), else the failure."""
+        async with state.lock:
+            if state.committer is None and state.commit_failure is not None:
+                self._roll_back(state)
+            if self._must_wait(state):
+                return _WAIT
+            retry = state.retries.popleft() if state.retries else None
+            failure = await self._attempt(state, retry)
+            if failure is not None:
+                state.retries.appendleft(failure)
+            return failure
+
+    def _must_wait(self, state: InstanceState) -> bool:
+        """Whether the next episode waits for the write in flight: retries, a storage outage and
+        episodes that cannot be built upon (`Uncommitted.can_be_built_upon`) need committed state."""
+        if state.committer is None:
+            return False
+        if state.retries or not STORAGE_HEALTH.available or not state.inbox:
+            return True
+        return not all(episode.can_be_built_upon for episode in state.uncommitted)
+
     async def _attempt(self, state: InstanceState, retry: FailedEpisode | None) -> FailedEpisode | None:
-        """One episode; after a failure, its events again, alone and at the time they first ran at
-        (so entities get the same request ids). Returns the failure to retry, if any.
+        """One episode (the caller holds the lock); after a failure, its events again, alone and at the
+        time they first ran at (so entities get the same request ids). Returns the failure to retry.
 
         When storage went away, one read checks it answers again before the events are taken from the
         inbox: meanwhile they stay there, where a client that gives up can take its event back. Only
@@ -252,10 +303,15 @@ class Engine:
         try:
             if retry is not None and retry.storage_down:
                 await self.hub.instances.get_instance(state.instance_id)
-            async with state.lock:
-                await self._load(state)
-                batch = take_batch(state, retry)
-                await self._process(state, batch, now)
+            elif not STORAGE_HEALTH.available:  # its checkpoint could not be written: keep the events
+                raise StorageUnavailableError("storage is unavailable")
+            await self._load(state)
+            batch = take_batch(state, retry)
+            handed_over = await self._process(state, batch, now)
+        except _NeedsCommittedStateError:
+            state.inbox[:0] = batch
+            attempt = 0 if retry is None else retry.attempt
+            return FailedEpisode(batch, now, attempt, storage_down=False, pause=False)
         except Exception as exc:
             storage_down = isinstance(exc, StorageUnavailableError)
             if not storage_down:
@@ -265,60 +321,139 @@ class Engine:
             log_failed_episode(state.instance_id, exc, failure.attempt)
             return failure
         self.backoff.succeeded(0 if retry is None else retry.attempt + 1)
-        settle(batch)
+        if not handed_over:
+            settle(batch)
         return None
 
-    async def _process(self, state: InstanceState, batch: list[Inbound], now: datetime) -> None:
-        record = state.record
+    async def _process(self, state: InstanceState, batch: list[Inbound], now: datetime) -> bool:
+        """Run an episode on the working state; True when it went to the write pipeline (which answers
+        its events once written), False when it changed nothing or was written here already."""
+        record = state.working_record
         if record is None or record.runtime_status.is_terminal:
             for item in batch:
                 logger.info("dropping %s for %s: instance not running", _name(item.event), state.instance_id)
-            return
+            return False
         current = [i.event for i in batch if i.execution_id in (None, record.execution_id)]
         if not current:
-            return
+            return False
         spec = self.registry.orchestrator(record.name)
         if spec is None:
+            self._require_committed(state)
             await self._fail_unknown(state, record)
-            return
-        started = time.perf_counter()
+            return False
+        history = state.working_history
         result = run_episode(
-            spec.handle, history=state.history, new_events=current, now=now, functions=self.functions
+            spec.handle, history=history, new_events=current, now=now, functions=self.functions
         )
         if not result.new_events:
-            return
-        execution = ExecutionInfo.from_started(state.history[1] if state.history else result.new_events[1])
-        await self.entities.send(execution, result.entity_messages)
+            return False
+        execution = ExecutionInfo.from_started(history[1] if history else result.new_events[1])
         if result.status is RuntimeStatus.ContinuedAsNew:
+            self._require_committed(state)
+            await self.entities.send(execution, result.entity_messages)
             await self._continue_as_new(state, execution, result)
-            return
-        await self._checkpoint(state, result)
-        settle(batch)  # recorded in history: the client operations that sent these events are done
+            return False
+        await self.entities.send(execution, result.entity_messages)
+        record = dataclasses.replace(record)
         apply_result(record, result, now)
-        await self.backoff.until_stored(
-            f"status of {state.instance_id}", lambda: self.hub.instances.upsert_instance(record)
-        )
-        logger.info(
-            "%s %s: %s -> %s (%.1f ms)",
-            record.name,
-            state.instance_id,
-            ", ".join(_name(e) for e in current),
-            record.runtime_status.name,
-            (time.perf_counter() - started) * 1000,
-        )
-        self._start_work(state, execution, result)
+        episode = Uncommitted(execution, result, batch, now, record)
+        state.uncommitted.append(episode)
+        self._start_activities(state.instance_id, execution, result, episode.speculation)
+        if state.committer is None:
+            state.committer = asyncio.ensure_future(self._commit(state))
+            self._track(state.committer)
+        return True
 
-    async def _checkpoint(self, state: InstanceState, result: EpisodeResult) -> None:
-        assert state.record is not None
-        await self._append(state, state.record.execution_id, len(state.history), result.new_events)
-        state.history.extend(result.new_events)
+    @staticmethod
+    def _require_committed(state: InstanceState) -> None:
+        if state.uncommitted or state.committer is not None:
+            raise _NeedsCommittedStateError
+
+    async def settled(self, state: InstanceState) -> None:
+        """Wait until every episode run for the instance is written (the caller holds its lock); a
+        group that could not be written is rolled back (its events are back in the inbox)."""
+        while state.committer is not None:
+            await asyncio.shield(state.committer)
+        if state.commit_failure is not None:
+            self._roll_back(state)
+
+    async def _commit(self, state: InstanceState) -> None:
+        """Write the uncommitted episodes, each time as one group, until none is left (see pipeline.py).
+
+        A group's Instances upsert runs beside the next group's History batch: only the order of the
+        upserts matters (each one after its own batch and after the previous upsert).
+        """
+        status_write: asyncio.Task[None] | None = None
+        try:
+            while state.uncommitted or (status_write is not None and not status_write.done()):
+                if not state.uncommitted:
+                    assert status_write is not None
+                    await asyncio.wait([status_write])
+                    continue
+                group = list(state.uncommitted)
+                new_events = group_events(group)
+                try:
+                    await self._append(state, group[0].record.execution_id, len(state.history), new_events)
+                except Exception as exc:
+                    state.commit_failure = exc
+                    break
+                del state.uncommitted[: len(group)]
+                state.history.extend(new_events)
+                state.record = group[-1].record
+                status_write = asyncio.ensure_future(
+                    self._write_status(state.instance_id, group, status_write)
+                )
+                self._track(status_write)
+            # No await between the loop's last look at `uncommitted` and `finally`: an episode added
+            # meanwhile would see a committer and never be written.
+        finally:
+            state.committer = None
+            state.wake.set()
+
+    async def _write_status(
+        self, instance_id: str, group: list[Uncommitted], previous: asyncio.Task[None] | None
+    ) -> None:
+        """Upsert the Instances row as `group` left it (after the previous group's), then start its work."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        record = group[-1].record
+        await self.backoff.until_stored(
+            f"status of {instance_id}", functools.partial(self.hub.instances.upsert_instance, record)
+        )
+        for episode in group:
+            settle(episode.batch)  # recorded: the client operations that sent these events are done
+            self._start_committed_work(instance_id, episode)
+
+    def _roll_back(self, state: InstanceState) -> None:
+        """Undo the uncommitted episodes after their write certainly failed: their events go back to the
+        inbox (where a client that gives up during an outage can take its event back), each to run again
+        alone at its original time; after a failure other than an outage (a conflicting writer) the
+        instance is reloaded first."""
+        failure, state.commit_failure = state.commit_failure, None
+        storage_down = isinstance(failure, StorageUnavailableError)
+        episodes, state.uncommitted = state.uncommitted, []
+        for episode in episodes:
+            episode.speculation.discarded = True
+        state.inbox[:0] = [item for episode in episodes for item in episode.batch]
+        state.retries.extendleft(
+            FailedEpisode(episode.batch, episode.now, 0, storage_down=storage_down)
+            for episode in reversed(episodes)
+        )
+        if not storage_down:
+            state.loaded = False
+        if failure is not None:
+            log_failed_episode(state.instance_id, failure, 0)
 
     async def _append(
-        self, state: InstanceState, execution_id: str, start: int, new_events: list[HistoryEvent]
+        self,
+        state: InstanceState,
+        execution_id: str,
+        start: int,
+        new_events: list[HistoryEvent],
     ) -> None:
         """Write an episode's History rows.
 
-        A batch that certainly did nothing raises (the episode is retried from the inbox). One that
+        A batch that certainly did nothing raises (the episodes are retried from the inbox). One that
         may have been applied although no answer came back is retried here until storage answers:
         the History table is read first, and rows found there count as written.
         """
@@ -376,7 +511,8 @@ class Engine:
         if first.status is RuntimeStatus.ContinuedAsNew:
             await self._continue_as_new(state, execution, first)
             return
-        self._start_work(state, execution, first)
+        self._start_activities(state.instance_id, execution, first, None)
+        self._start_work(state.instance_id, execution, first)
 
     async def _fail_unknown(self, state: InstanceState, record: InstanceRecord) -> None:
         """An instance whose orchestrator is not (or no longer) registered fails, as on the real host."""
@@ -389,11 +525,31 @@ class Engine:
 
     # Work
 
-    def _start_work(self, state: InstanceState, execution: ExecutionInfo, result: EpisodeResult) -> None:
+    def _start_activities(
+        self,
+        instance_id: str,
+        execution: ExecutionInfo,
+        result: EpisodeResult,
+        speculation: Speculation | None,
+    ) -> None:
         for activity in result.activities:
-            self._spawn(self._run_activity(state.instance_id, execution.execution_id, activity))
+            self._spawn(self._run_activity(instance_id, execution.execution_id, activity, speculation))
+
+    def _start_committed_work(self, instance_id: str, episode: Uncommitted) -> None:
+        """What a written episode starts besides its activities, and its log line."""
+        record = episode.record
+        logger.info(
+            "%s %s: %s -> %s",
+            record.name,
+            instance_id,
+            ", ".join(_name(item.event) for item in episode.batch),
+            record.runtime_status.name,
+        )
+        self._start_work(instance_id, episode.execution, episode.result)
+
+    def _start_work(self, instance_id: str, execution: ExecutionInfo, result: EpisodeResult) -> None:
         for timer in result.timers:
-            self.schedule_timer(state.instance_id, execution.execution_id, timer)
+            self.schedule_timer(instance_id, execution.execution_id, timer)
         for child in result.sub_orchestrations:
             self._spawn(self._start_child_until_stored(execution, child))
         if result.parent_notification is not None:
@@ -425,13 +581,22 @@ class Engine:
         )
         self.deliver(instance_id, event, execution_id)
 
-    async def _run_activity(self, instance_id: str, execution_id: str, work: ActivityWork) -> None:
+    async def _run_activity(
+        self,
+        instance_id: str,
+        execution_id: str,
+        work: ActivityWork,
+        speculation: Speculation | None = None,
+    ) -> None:
         spec = self.registry.activity(work.name)
         if spec is None:  # run_episode refuses unknown activities; a renamed one after a restart lands here
             outcome: object = FunctionFailed("KeyError", f"activity '{work.name}' is not registered", "")
         else:
             async with self._activity_slots:
                 outcome = await self._invoker.call_activity(spec, work.input)
+        if speculation is not None and speculation.discarded:
+            logger.debug("%s of %s: result dropped, its episode was rolled back", work.name, instance_id)
+            return
         timestamp = format_timestamp(self.clock.now())
         if isinstance(outcome, FunctionTimedOut):
             event = activity_timed_out(
@@ -491,8 +656,10 @@ class Engine:
     # Bookkeeping
 
     def _spawn(self, work: Awaitable[None]) -> None:
+        self._track(asyncio.ensure_future(work))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
         self._busy += 1
-        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 
@@ -518,6 +685,15 @@ class Engine:
         if state.record is None:
             raise InstanceNotFoundError(f"No instance with ID '{instance_id}' was found.")
         return state.record
+
+
+class _Wait(enum.Enum):
+    """`Engine._step`'s answer when the next episode waits for a write in flight or for an event."""
+
+    WAIT = "wait"
+
+
+_WAIT = _Wait.WAIT
 
 
 def _name(event: HistoryEvent) -> str:

@@ -22,12 +22,14 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FailedEpisode:
     """A failed attempt: the episode's events and the time it ran at (None when no episode ran, e.g.
-    the state could not be loaded), whether storage was unavailable, how many retries came before."""
+    the state could not be loaded), whether storage was unavailable, how many retries came before, and
+    whether to pause before the retry (not when the episode only has to wait for earlier writes)."""
 
     batch: list[Inbound] | None
     now: datetime | None
     attempt: int
     storage_down: bool
+    pause: bool = True
 
 
 def failed_again(
@@ -75,4 +77,4 @@ def log_failed_episode(instance_id: str, exc: Exception, attempt: int) -> None:
     if isinstance(exc, StorageUnavailableError):
         logger.debug("episode of %s waits for storage (retry %d): %s", instance_id, attempt + 1, exc)
     else:
-        logger.exception("episode of %s failed; its events will be retried", instance_id)
+        logger.error("episode of %s failed; its events will be retried", instance_id, exc_info=exc)

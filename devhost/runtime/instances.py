@@ -1,17 +1,24 @@
 """In-memory state of the orchestration instances this devhost is working on.
 
 The History table is the source of truth; this is its cache while the devhost owns the task hub (the
-lease guarantees no other writer), so an episode needs no history reload: one batch append and one
-Instances upsert are its only storage requests.
+lease guarantees no other writer), so an episode needs no history reload. `record` and `history` are
+what is committed (what clients see); episodes executed but not yet written are in `uncommitted`
+(see `devhost.runtime.pipeline`), and the next episode runs on `working_history`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from devhost.protocol import EpisodeResult, HistoryEvent, InstanceRecord, RuntimeStatus
+
+if TYPE_CHECKING:
+    from devhost.runtime.inbox import FailedEpisode
+    from devhost.runtime.pipeline import Uncommitted
 
 
 @dataclass
@@ -35,6 +42,31 @@ class InstanceState:
     inbox: list[Inbound] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     draining: bool = False
+    retries: deque[FailedEpisode] = field(default_factory=deque)
+    """Failed episodes to run again, oldest first, each alone and at its original time."""
+    uncommitted: list[Uncommitted] = field(default_factory=list)
+    committer: asyncio.Task[None] | None = None
+    commit_failure: Exception | None = None
+    """Why the last group of uncommitted episodes could not be written (they are to be rolled back)."""
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when an event arrives or a write ends: the drain loop may have work again."""
+
+    @property
+    def working_record(self) -> InstanceRecord | None:
+        """The record as the last executed episode left it (committed or not)."""
+        return self.uncommitted[-1].record if self.uncommitted else self.record
+
+    @property
+    def working_history(self) -> list[HistoryEvent]:
+        """The committed history followed by the events of every uncommitted episode."""
+        if not self.uncommitted:
+            return self.history
+        return self.history + [event for episode in self.uncommitted for event in episode.events]
+
+    @property
+    def busy(self) -> bool:
+        """Something is queued, running, being written or waiting to be retried."""
+        return bool(self.inbox or self.draining or self.uncommitted or self.retries or self.lock.locked())
 
     @property
     def execution_id(self) -> str | None:

@@ -3,8 +3,11 @@
 For each Running, Pending or Suspended instance the current execution's history says what is still
 outstanding (`devhost.protocol.pending_work`): activities run again (at least once), timers are re-armed,
 children are started or asked for their outcome, entity requests are re-sent (entities skip the ones
-they already processed). An instance whose first episode never committed gets its `ExecutionStarted`
-again; one whose final checkpoint committed but whose Instances row did not is brought up to date.
+they already processed). The inputs of activities and children are not in the History rows (as with
+the provider): a replay of the orchestrator gives them back; when it no longer schedules a task as
+recorded, an episode is run at once, which fails the execution as the host would. An instance whose
+first episode never committed gets its `ExecutionStarted` again; one whose final checkpoint committed
+but whose Instances row did not is brought up to date.
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ from devhost.protocol import (
     EventType,
     ExecutionInfo,
     InstanceRecord,
+    PendingWork,
+    ProtocolError,
     RuntimeStatus,
+    format_timestamp,
     pending_work,
 )
+from devhost.protocol import history as events
 from devhost.runtime.engine import Engine, child_outcome
 from devhost.runtime.instances import InstanceState
 
@@ -44,8 +51,12 @@ async def recover(engine: Engine) -> RecoverySummary:
             statuses=IN_FLIGHT, page_size=PAGE_SIZE, continuation_token=token
         )
         for record in records:
-            if not record.instance_id.startswith("@"):  # entities resume when addressed
+            if record.instance_id.startswith("@"):  # entities resume when addressed
+                continue
+            try:
                 await _recover_instance(engine, record, summary)
+            except ProtocolError as exc:  # a broken history must not keep the others from resuming
+                logger.error("cannot recover %s: %s (%s)", record.instance_id, exc, exc.code)
         if not token:
             break
     if summary.instances:
@@ -69,11 +80,32 @@ async def _recover_instance(engine: Engine, record: InstanceRecord, summary: Rec
     if last["EventType"] == EventType.ExecutionCompleted:
         await _finish_record(engine, state, last)
         return
-    execution = ExecutionInfo.from_started(state.history[1])
-    pending = pending_work(state.history)
+    pending = outstanding_work(engine, state)
     summary.activities += len(pending.activities)
     summary.timers += len(pending.timers)
-    engine.resume_work(state, execution, pending)
+    engine.resume_work(state, ExecutionInfo.from_started(state.history[1]), pending)
+    if pending.unreproduced:
+        logger.warning(
+            "%s %s: its orchestrator no longer schedules tasks %s as its history says; replaying it",
+            record.name,
+            record.instance_id,
+            pending.unreproduced,
+        )
+        replay_now(engine, state, "Recovery: tasks not scheduled again by the orchestrator")
+
+
+def outstanding_work(engine: Engine, state: InstanceState) -> PendingWork:
+    """`pending_work` of the instance's current execution, inputs replayed by its orchestrator."""
+    assert state.record is not None
+    spec = engine.registry.orchestrator(state.record.name)
+    return pending_work(state.history, None if spec is None else spec.handle, engine.functions)
+
+
+def replay_now(engine: Engine, state: InstanceState, data: str) -> None:
+    """Make the current execution run an episode now, on a `GenericEvent` the orchestrator ignores."""
+    assert state.record is not None
+    nudge = events.generic_event(data=data, timestamp=format_timestamp(engine.clock.now()))
+    engine.deliver(state.instance_id, nudge, state.record.execution_id)
 
 
 async def _finish_record(engine: Engine, state: InstanceState, completed: dict[str, object]) -> None:

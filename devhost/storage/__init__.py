@@ -21,8 +21,8 @@ from devhost.storage.errors import (
 from devhost.storage.health import STORAGE_HEALTH, StorageHealth
 from devhost.storage.queues import Queue, ReceivedMessage
 from devhost.storage.retry import RetrySettings
+from devhost.storage.table_wire import BatchOperation
 from devhost.storage.tables import (
-    BatchOperation,
     Table,
     delete_op,
     insert_op,

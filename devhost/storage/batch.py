@@ -3,72 +3,54 @@ an episode's client CPU building and parsing the multipart body with the stdlib 
 (measured 7.6-9.0 ms per 5-row batch vs 1.3-1.7 ms here, bench/README.md).
 
 The request goes through the table client's own pipeline (signing, retries, request counting); only the
-`$batch` body and the reading of its answer are done here. Entity properties are serialised with the
-SDK's own EDM rules. A failed operation is raised as the azure-core error the SDK would raise, so
-`storage_call` translates it as usual.
+`$batch` body and the reading of its answer are done here (`table_wire.py` has what single-entity
+writes share with it).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from azure.core import MatchConditions
-from azure.core.exceptions import (
-    HttpResponseError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
 from azure.core.rest import HttpRequest
 from azure.data.tables import UpdateMode
-from azure.data.tables._serialize import _add_entity_properties
 from azure.data.tables.aio import TableClient as AsyncTableClient
+
+from devhost.storage.table_wire import (
+    ENTITY_HEADERS,
+    BatchOperation,
+    endpoint,
+    entity_json,
+    entity_url,
+    service_error,
+)
 
 _STATUS = re.compile(rb"HTTP/1\.1 (\d{3})")
 _ETAG = re.compile(rb"\r\nETag: ([^\r\n]+)", re.IGNORECASE)
-_ERROR_CODE = re.compile(rb'"code"\s*:\s*"([^"]+)"')
-_PART_HEADERS = (
-    "Content-Type: application/json\r\nx-ms-version: 2019-02-02\r\nDataServiceVersion: 3.0\r\n"
-    "Accept: application/json;odata=minimalmetadata\r\n"
-)
-_ERRORS_BY_STATUS: dict[int, type[HttpResponseError]] = {
-    404: ResourceNotFoundError,
-    409: ResourceExistsError,
-    412: ResourceModifiedError,
-}
-
-BatchOperation = tuple[str, Mapping[str, Any], Mapping[str, Any]]
-
-
-def _key(value: str) -> str:
-    return value.replace("'", "''")
+_PART_HEADERS = "".join(f"{name}: {value}\r\n" for name, value in ENTITY_HEADERS.items())
 
 
 def _part(index: int, base: str, table: str, operation: BatchOperation) -> str:
     kind, entity, options = operation
-    entity_url = (
-        f"{base}/{table}(PartitionKey='{_key(entity['PartitionKey'])}',RowKey='{_key(entity['RowKey'])}')"
-    )
+    url = entity_url(base, table, entity)
     headers = _PART_HEADERS
     body = ""
     if kind == "create":
         line = f"POST {base}/{table} HTTP/1.1"
-        body = json.dumps(_add_entity_properties(entity))
+        body = entity_json(entity)
     elif kind == "delete":
-        line = f"DELETE {entity_url} HTTP/1.1"
+        line = f"DELETE {url} HTTP/1.1"
         headers += "If-Match: *\r\n"
     else:  # "upsert" (no condition) or "update" (If-Match)
         method = "PUT" if options.get("mode") == UpdateMode.REPLACE else "MERGE"
-        line = f"{method} {entity_url} HTTP/1.1"
+        line = f"{method} {url} HTTP/1.1"
         if kind == "update":
             condition = options.get("match_condition")
             etag = options.get("etag") if condition == MatchConditions.IfNotModified else "*"
             headers += f"If-Match: {etag}\r\n"
-        body = json.dumps(_add_entity_properties(entity))
+        body = entity_json(entity)
     return (
         f"Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\nContent-ID: {index}\r\n\r\n"
         f"{line}\r\n{headers}Content-Length: {len(body.encode())}\r\n\r\n{body}\r\n"
@@ -77,7 +59,7 @@ def _part(index: int, base: str, table: str, operation: BatchOperation) -> str:
 
 async def submit_batch(client: AsyncTableClient, operations: Sequence[BatchOperation]) -> list[str | None]:
     """Commit the operations atomically in one `$batch` request; the ETag of each operation."""
-    base = f"{client.scheme}://{client._primary_hostname}"  # the client's own endpoint
+    base = endpoint(client)
     changeset, batch = f"changeset_{uuid.uuid4()}", f"batch_{uuid.uuid4()}"
     parts = "".join(
         f"--{changeset}\r\n{_part(i, base, client.table_name, op)}" for i, op in enumerate(operations)
@@ -101,20 +83,9 @@ async def submit_batch(client: AsyncTableClient, operations: Sequence[BatchOpera
     response = await client._client.send_request(request, stream=True)
     data: bytes = await response.read()
     if response.status_code != 202:
-        raise _error(response.status_code, data, "the batch request")
+        raise service_error(response.status_code, data, "the batch request")
     statuses = [int(status) for status in _STATUS.findall(data)]
     failed = next((status for status in statuses if not 200 <= status < 300), None)
     if failed is not None:
-        raise _error(failed, data, "an operation of the batch")
+        raise service_error(failed, data, "an operation of the batch")
     return [etag.decode() for etag in _ETAG.findall(data)] or [None] * len(operations)
-
-
-def _error(status: int, data: bytes, what: str) -> HttpResponseError:
-    code_match = _ERROR_CODE.search(data)
-    code = code_match.group(1).decode() if code_match else None
-    error = _ERRORS_BY_STATUS.get(status, HttpResponseError)(
-        message=f"{what} failed with {status} {code or ''}".strip()
-    )
-    error.status_code = status
-    error.error_code = code  # type: ignore[attr-defined]  # read by storage_call's translation
-    return error

@@ -18,15 +18,14 @@ from azure.data.tables import TableEntity, UpdateMode
 from azure.data.tables.aio import TableClient
 
 from devhost.storage.batch import submit_batch
+from devhost.storage.entity_writes import insert_entity, upsert_entity
 from devhost.storage.errors import (
     StorageBadRequestError,
     StorageConflictError,
     StorageNotFoundError,
     storage_call,
 )
-
-BatchOperation = tuple[str, Mapping[str, Any], Mapping[str, Any]]
-"""One operation of an entity-group transaction, in the SDK's `submit_transaction` form."""
+from devhost.storage.table_wire import BatchOperation
 
 MAX_BATCH_OPERATIONS = 100
 _TABLE_NOT_FOUND = "TableNotFound"
@@ -109,16 +108,13 @@ class Table:
 
     async def upsert(self, entity: Mapping[str, Any], *, replace: bool = False) -> str:
         """Insert-or-merge (default) or insert-or-replace; returns the new ETag."""
-        mode = UpdateMode.REPLACE if replace else UpdateMode.MERGE
         with storage_call(f"upsert entity into {self.name}"):
-            metadata = await self._client.upsert_entity(entity, mode=mode)
-        return str(metadata["etag"])
+            return await upsert_entity(self._client, entity, replace=replace)
 
     async def insert(self, entity: Mapping[str, Any]) -> str:
         """Insert a new entity (StorageConflictError if it exists); returns its ETag."""
         with storage_call(f"insert entity into {self.name}"):
-            metadata = await self._client.create_entity(entity)
-        return str(metadata["etag"])
+            return await insert_entity(self._client, entity)
 
     async def update(self, entity: Mapping[str, Any], *, etag: str, replace: bool = False) -> str:
         """Merge (default) or replace if unchanged since `etag` (else StorageEtagMismatchError)."""

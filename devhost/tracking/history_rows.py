@@ -3,8 +3,9 @@
 An event dict has PascalCase keys, `EventType` as an int and null members included (durable-protocol.md
 §2.2). Its row: `PartitionKey` (escaped instance id), `RowKey` (sequence number, 16 hex digits),
 `EventType` as the name, `Timestamp` as `_Timestamp` (`Edm.DateTime`), `ExecutionId`, and each member
-per `history_schema`. Reading a row gives back the dict with every member of its type present.
-Members outside the schema survive the round trip when they are strings, numbers or booleans.
+per `history_schema`. Reading a row gives back the dict with every member of its type present
+(`NOT_STORED` members as null: the round trip drops them, as the provider does). Members outside the
+schema survive the round trip when they are strings, numbers or booleans.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def event_to_row(
         value = event.get(key)
         if kind is Kind.JSON:
             row[key] = _dumps(value)
-        elif value is None:
+        elif value is None or kind is Kind.NOT_STORED:
             continue
         elif kind is Kind.DATETIME:
             row[key] = json_to_edm(value)
@@ -105,7 +106,7 @@ def row_to_event(row: Mapping[str, Any]) -> dict[str, Any]:
         raise HistoryFormatError(f"History row {row.get('RowKey')!r} ({plan.name}) without {exc}") from exc
     for key, kind in plan.members:
         value = row.get(key)
-        if value is None:
+        if value is None or kind is Kind.NOT_STORED:  # an older devhost's row may hold it: ignored
             event[key] = None
         elif kind is Kind.JSON:
             event[key] = json.loads(value)

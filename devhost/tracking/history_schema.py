@@ -9,6 +9,11 @@ table representation (`TableEntityConverter`):
 - `STATUS`: `OrchestrationStatus`, an int in JSON and its name in the table.
 - `JSON`: objects (`OrchestrationInstance`, `ParentInstance`, `Tags`, trace contexts, `FailureDetails`,
   `State`) are stored as compact JSON text, and null as the text `"null"`.
+- `NOT_STORED`: never written, read back as null. The `Input` of `TaskScheduled` and
+  `SubOrchestrationInstanceCreated`: DTFx keeps it out of the history (the input travels in the
+  work-item or control-queue message) unless `storeInputsInOrchestrationHistory` is set, which the
+  captures do not show. Rows of older devhosts that hold one read back without it; recovery and
+  rewind get inputs by replaying the orchestrator (`devhost.protocol.replayed_inputs`).
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ class Kind(enum.Enum):
     DATETIME = "datetime"
     STATUS = "status"
     JSON = "json"
+    NOT_STORED = "not_stored"
 
 
 Member = tuple[str, Kind]
 
 _S, _I, _B, _D, _ST, _J = Kind.STR, Kind.INT, Kind.BOOL, Kind.DATETIME, Kind.STATUS, Kind.JSON
+_NO = Kind.NOT_STORED
 
 _COMPLETION: tuple[Member, ...] = (("OrchestrationStatus", _ST), ("Result", _S), ("FailureDetails", _J))
 _TASK_FAILURE: tuple[Member, ...] = (
@@ -62,7 +69,7 @@ MEMBERS: dict[EventType, tuple[Member, ...]] = {
     EventType.TaskScheduled: (
         ("Name", _S),
         ("Version", _S),
-        ("Input", _S),
+        ("Input", _NO),
         ("Tags", _J),
         ("ParentTraceContext", _J),
     ),
@@ -72,7 +79,7 @@ MEMBERS: dict[EventType, tuple[Member, ...]] = {
         ("Name", _S),
         ("Version", _S),
         ("InstanceId", _S),
-        ("Input", _S),
+        ("Input", _NO),
         ("ClientSpanId", _S),
         ("Tags", _J),
     ),

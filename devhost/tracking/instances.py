@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from devhost.protocol.types import InstanceRecord, RuntimeStatus
-from devhost.storage import Table, odata_datetime, odata_string
+from devhost.storage import StorageConflictError, Table, odata_datetime, odata_string
 from devhost.tracking.edm import datetime_to_edm, edm_to_datetime
 from devhost.tracking.keys import escape_partition_key, unescape_partition_key
 from devhost.tracking.payloads import BLOB_NAME_SUFFIX, LargePayloads, blob_name, exceeds_table_limit
@@ -107,6 +107,18 @@ class InstanceStore:
 
     async def upsert_instance(self, record: InstanceRecord, *, replace: bool = False) -> None:
         """Insert-or-merge the row (insert-or-replace with `replace`, e.g. for a new execution)."""
+        await self.table.upsert(await self._row(record), replace=replace)
+
+    async def insert_instance(self, record: InstanceRecord) -> bool:
+        """Insert the row of a new instance; False (nothing written) if a row with its id exists."""
+        try:
+            await self.table.insert(await self._row(record))
+        except StorageConflictError:
+            return False
+        return True
+
+    async def _row(self, record: InstanceRecord) -> dict[str, Any]:
+        """The record's row, with an Input/Output too large for a property offloaded to a blob."""
         row = record_to_row(record, self._hub)
         for prop in _PAYLOAD_PROPERTIES:
             value = row.get(prop)
@@ -114,7 +126,7 @@ class InstanceStore:
                 name = blob_name(row["PartitionKey"], "", prop, prop)
                 await self._payloads.upload_text(name, value)
                 row[prop] = self._payloads.url(name)
-        await self.table.upsert(row, replace=replace)
+        return row
 
     async def get_instance(self, instance_id: str) -> InstanceRecord | None:
         """The instance's record, or None if there is no such instance."""

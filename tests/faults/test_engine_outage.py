@@ -7,6 +7,7 @@ write was applied (an answer lost on the way back).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -88,11 +89,15 @@ async def test_the_status_row_missed_after_a_checkpoint_is_written_and_the_work_
         monkeypatch, running.hub.instances, "upsert_instance", times=3, when=running_rows, applied=False
     )
     view = await running.wait(await running.client.start("hello_sequence", "row-missed", None))
-    assert len(failed) == 3
     assert view.record.runtime_status is RuntimeStatus.Completed
-    stored = await running.hub.instances.get_instance("row-missed")
-    assert stored is not None
-    assert stored.runtime_status is RuntimeStatus.Completed
+    for _ in range(300):  # the rows are written in order: the Completed one after the retried Running one
+        stored = await running.hub.instances.get_instance("row-missed")
+        if stored is not None and stored.runtime_status is RuntimeStatus.Completed:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the Completed row was never written")
+    assert len(failed) == 3
 
 
 async def test_entity_requests_of_a_retried_episode_apply_once(

@@ -2,7 +2,8 @@
 
 The app is the patterns fixture app, copied with one host.json change: the control queues are polled
 at least every second (`storageProvider.maxQueuePollingInterval`), where the devhost's idle default
-(80 s per queue with 4 partitions) would make every test wait for the poll.
+(80 s per queue with 4 partitions) would make every test wait for the poll. The copy also gets
+`EXTRA_ORCHESTRATORS`: history shapes the shared app does not produce on its own.
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ from tests.interop.dtfx import Dtfx, DtfxUnavailableError, check_runnable
 from tests.support.azurite import Azurite
 
 POLLING_INTERVAL = "00:00:01"
+EXTRA_ORCHESTRATORS = '''
+
+@app.orchestration_trigger(context_name="context")
+def short_timer(context: df.DurableOrchestrationContext):
+    """A durable timer that fires (after half a second) and stays in the final history."""
+    yield context.create_timer(context.current_utc_datetime + timedelta(seconds=0.5))
+    return "fired"
+
+
+@app.orchestration_trigger(context_name="context")
+def failing_activity(context: df.DurableOrchestrationContext):
+    """An activity failure the orchestrator does not catch: the instance fails."""
+    return (yield context.call_activity("fail", None))
+'''
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +55,8 @@ def interop_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     host = json.loads((app / "host.json").read_text())
     host["extensions"]["durableTask"]["storageProvider"] = {"maxQueuePollingInterval": POLLING_INTERVAL}
     (app / "host.json").write_text(json.dumps(host, indent=2))
+    with (app / "function_app.py").open("a", encoding="utf-8") as code:
+        code.write(EXTRA_ORCHESTRATORS)
     return app
 
 

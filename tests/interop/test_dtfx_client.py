@@ -3,51 +3,26 @@
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any
 
 import pytest
 from azure.storage.queue import QueueClient
 
 from devhost.messaging import build_message, control_queue_for, control_queue_names, serialize_message
 from devhost.protocol import history as events
-from devhost.protocol.payloads import parse_to_jtoken
-from devhost.protocol.status import render_history_events
-from devhost.protocol.timefmt import format_status_time, parse_timestamp
 from tests.e2e.clients import TERMINAL_STATUSES, ManagementApi
-from tests.e2e.harness import poll_until, request
+from tests.e2e.harness import poll_until
 from tests.interop.dtfx import NOT_COMPLETED_EXIT, Dtfx
+from tests.interop.instances import (
+    WAIT_S,
+    assert_read_as_the_devhost_shows_it,
+    json_string,
+    new_id,
+    status,
+    wait_status,
+)
 from tests.support.azurite import Azurite
 
 pytestmark = pytest.mark.azurite
-
-WAIT_S = 30.0
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def json_string(value: Any) -> str:
-    """An input as the Python SDK's client stores it: JSON text inside a JSON string."""
-    return json.dumps(json.dumps(value))
-
-
-def status(management: ManagementApi, instance_id: str, **query: str) -> dict[str, Any]:
-    result = request("GET", management.url(f"instances/{instance_id}", **query))
-    assert result.status in (200, 202), f"status of {instance_id}: {result.status} {result.body!r}"
-    payload: dict[str, Any] = result.json()
-    return payload
-
-
-def wait_status(management: ManagementApi, instance_id: str, wanted: set[str]) -> dict[str, Any]:
-    def check() -> dict[str, Any] | None:
-        result = request("GET", management.url(f"instances/{instance_id}"))
-        payload = result.json() if result.status in (200, 202) else None
-        return payload if payload and payload["runtimeStatus"] in wanted else None
-
-    found: dict[str, Any] = poll_until(check, timeout_s=WAIT_S, what=f"{instance_id} to be {sorted(wanted)}")
-    return found
 
 
 def queued(connection: str, hub: str) -> int:
@@ -134,17 +109,8 @@ def test_dtfx_inspect_reads_what_the_devhost_status_api_reports(
     label: str, devhost_runs: dict[str, str], dtfx: Dtfx, management: ManagementApi
 ) -> None:
     instance_id = devhost_runs[label]
-    inspected = dtfx.inspect(instance_id)
-    state, history = inspected["state"], inspected["history"]
-    shown = status(management, instance_id, showHistory="true", showHistoryOutput="true")
-    assert state["status"] == shown["runtimeStatus"] == "Completed"
-    assert parse_to_jtoken(state["output"]) == shown["output"]
-    assert parse_to_jtoken(state["input"]) == shown["input"]
-    assert parse_to_jtoken(state["customStatus"]) == shown["customStatus"]
-    assert format_status_time(parse_timestamp(state["createdTime"])) == shown["createdTime"]
-    assert format_status_time(parse_timestamp(state["lastUpdatedTime"])) == shown["lastUpdatedTime"]
-    # The real client's history, shown the way the status API shows history, is the devhost's.
-    assert render_history_events(history, show_history_output=True, show_input=True) == shown["historyEvents"]
+    shown = assert_read_as_the_devhost_shows_it(dtfx.inspect(instance_id), management, instance_id)
+    assert shown["runtimeStatus"] == "Completed"
 
 
 def test_invalid_control_messages_fail_only_their_own_instance(

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from devhost.protocol import EventType, RuntimeStatus, pending_work, run_episode
+from devhost.protocol import EventType, PendingWork, RuntimeStatus, pending_work, run_episode
 from devhost.protocol.history import SCHEDULING_TYPES
 from devhost.protocol.replay import ActionKind
 from domain.errors import ShippingFailedError
@@ -33,6 +33,11 @@ from tests.app.orchestrators.orders import (
     validated_and_reserved,
 )
 from tests.support.episodes import T0, EpisodeRun
+
+
+def pending(run: EpisodeRun) -> PendingWork:
+    """What recovery would resume for the run's history (inputs replayed from the orchestrator)."""
+    return pending_work(run.history, run.handle_of(run.orchestrator), run.functions)
 
 
 def order_completed(app_functions: AppFunctions) -> list[EpisodeRun]:
@@ -190,7 +195,7 @@ def test_replaying_a_complete_history_asks_for_nothing_new(
             assert answer.state["error"]
         else:
             assert answer.state["isDone"] is True
-        assert pending_work(run.history) == pending_work([])
+        assert pending(run) == PendingWork()
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -226,13 +231,13 @@ def test_pending_work_of_an_interrupted_order_is_what_its_last_episode_asked_for
     app_functions: AppFunctions,
 ) -> None:
     run, _, first = start(app_functions)
-    assert pending_work(run.history).activities == first.activities
+    assert pending(run).activities == first.activities
 
     reserving = complete(run, first, VALIDATED)
-    assert pending_work(run.history).entity_messages == reserving.entity_messages
+    assert pending(run).entity_messages == reserving.entity_messages
 
     run, _, charging = validated_and_reserved(app_functions)
-    assert pending_work(run.history).activities == charging.activities
+    assert pending(run).activities == charging.activities
 
     run, _, waiting = awaiting_approval(app_functions)
-    assert pending_work(run.history).sub_orchestrations == waiting.sub_orchestrations
+    assert pending(run).sub_orchestrations == waiting.sub_orchestrations

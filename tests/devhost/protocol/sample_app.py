@@ -164,6 +164,15 @@ def long_chain(context: df.DurableOrchestrationContext) -> Any:
     return total
 
 
+@app.orchestration_trigger(context_name="context")
+def dependent_chain(context: df.DurableOrchestrationContext) -> Any:
+    """The second call's input is built from the first call's result and the episode's time."""
+    first = yield context.call_activity("say_hello", context.get_input())
+    stamp = context.current_utc_datetime.isoformat()
+    second = yield context.call_activity("say_hello", f"{first} at {stamp}")
+    return second
+
+
 @app.activity_trigger(input_name="name")
 def say_hello(name: str) -> str:
     return f"Hello {name}"

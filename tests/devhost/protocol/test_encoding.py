@@ -15,7 +15,6 @@ from devhost.protocol import (
     RegisteredFunctions,
     activity_completed,
     activity_failed,
-    activity_input_from_scheduled,
     activity_result,
     format_status_time,
     format_timestamp,
@@ -25,8 +24,6 @@ from devhost.protocol import (
     recompact_json,
     to_compact_json,
 )
-from devhost.protocol import history as events
-from devhost.protocol.activities import scheduled_input
 from devhost.protocol.timefmt import format_round_trip
 
 MOMENT = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
@@ -109,15 +106,6 @@ def test_activity_failure_reads_like_the_extensions() -> None:
     )
     assert failed["Reason"] == "Activity function 'hello' failed: ValueError: boom"
     assert failed["Details"] == "Result: Failure\nException: ValueError: boom\nStack: at x"
-
-
-def test_activity_input_survives_the_scheduled_event() -> None:
-    payload = '{"city": "Seattle"}'
-    event = events.task_scheduled(event_id=0, name="a", input=scheduled_input(payload), timestamp="t")
-    assert event["Input"] == '["{\\"city\\": \\"Seattle\\"}"]'
-    assert activity_input_from_scheduled(event) == payload
-    with pytest.raises(PayloadError):
-        activity_input_from_scheduled(events.task_scheduled(event_id=0, name="a", input=None, timestamp="t"))
 
 
 def test_registered_names_are_case_insensitive_and_messages_list_them() -> None:

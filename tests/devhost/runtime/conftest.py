@@ -50,12 +50,14 @@ class Running:
         await self.clients.close()
 
     async def wait(self, instance_id: str, timeout_s: float = 10.0) -> Finished:
-        """Poll until the instance has finished; returns its record and history."""
+        """Poll until the instance has finished and its writes are done; returns its record and history."""
         deadline = time.monotonic() + timeout_s
         while True:
             view = await self.client.get_instance(instance_id, with_history=True)
             if view is not None and view.history is not None and view.record.runtime_status.is_terminal:
-                return Finished(view.record, view.history)
+                state = await self.engine.instance(instance_id)
+                if not state.draining and state.committer is None:  # its Instances row is written
+                    return Finished(view.record, view.history)
             if time.monotonic() > deadline:
                 status = view.record.runtime_status if view else None
                 raise AssertionError(f"{instance_id} did not finish in {timeout_s} s (status {status})")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from azure.data.tables import EdmType
 
-from devhost.tracking import HistoryFormatError, event_to_row
+from devhost.protocol import history as events
+from devhost.protocol import quote_json_string
+from devhost.tracking import HistoryFormatError, event_to_row, row_to_event
 from devhost.tracking.edm import edm_text, edm_to_json
 from devhost.tracking.history_rows import sentinel_row
 from tests.devhost.tracking.events import HELLO3_EXECUTION, HELLO3_INSTANCE, every_event_type, hello3_events
@@ -115,6 +117,53 @@ def test_pattern_events_become_the_rows_the_provider_wrote() -> None:
         row = as_captured(event_to_row(event, PATTERNS_INSTANCE, row_key, PATTERNS_EXECUTION))
         expected = {k: v for k, v in captured[row_key].items() if k != "Timestamp"}
         assert typed(row) == typed(expected), row_key
+
+
+def _scheduling_events() -> dict[str, dict[str, object]]:
+    """The events of rows 5 and 9 of golden/patterns-history-rows.json, with the inputs DTFx would keep
+    under `storeInputsInOrchestrationHistory` (the captured TaskScheduled is `fail(None)`, the child
+    gets `""`): the row encoding drops them all the same."""
+    return {
+        "0000000000000005": events.sub_orchestration_created(
+            event_id=0,
+            name="Program+Hello3",
+            instance_id=f"{PATTERNS_EXECUTION}:0",
+            input=quote_json_string('""'),
+            timestamp="2026-11-25T19:17:47.875141Z",
+        ),
+        "0000000000000009": events.task_scheduled(
+            event_id=1,
+            name="Program+Fail",
+            input='["null"]',
+            timestamp="2026-11-25T19:17:48.0196686Z",
+        ),
+    }
+
+
+def test_scheduling_rows_are_the_provider_rows_without_an_input_column() -> None:
+    captured = {row["RowKey"]: row for row in json.loads((GOLDEN / "patterns-history-rows.json").read_text())}
+    columns = {
+        "0000000000000005": {"InstanceId", "Name", "Tags", "Version"},  # SubOrchestrationInstanceCreated
+        "0000000000000009": {"Name", "ParentTraceContext", "Tags", "Version"},  # TaskScheduled
+    }
+    common = {"PartitionKey", "RowKey", "EventId", "EventType", "ExecutionId", "IsPlayed", "_Timestamp"}
+
+    for row_key, event in _scheduling_events().items():
+        assert event["Input"] is not None
+        row = as_captured(event_to_row(event, PATTERNS_INSTANCE, row_key, PATTERNS_EXECUTION))
+        expected = {k: v for k, v in captured[row_key].items() if k != "Timestamp"}
+        assert typed(row) == typed(expected), row_key
+        assert set(row) == common | columns[row_key] | {"_Timestamp@odata.type"}, row_key
+
+
+def test_scheduling_rows_read_back_with_a_null_input() -> None:
+    captured = {row["RowKey"]: row for row in json.loads((GOLDEN / "patterns-history-rows.json").read_text())}
+
+    for row_key, event in _scheduling_events().items():
+        row = {k: v for k, v in captured[row_key].items() if not k.endswith("@odata.type")}
+        assert row_to_event(row) == event | {"Input": None}
+        older_devhost_row = row | {"Input": event["Input"]}
+        assert row_to_event(older_devhost_row) == event | {"Input": None}
 
 
 def test_a_timer_becomes_the_row_in_the_provider_batch() -> None:

@@ -1,0 +1,64 @@
+"""Episodes run ahead of their checkpoints: what is executed in memory but not yet written to History.
+
+An instance's episodes run one after another in memory. The checkpoints they produce are written by one
+committer task per instance, in order, and as a group: every episode that finished while the previous
+write was in flight goes into the next entity-group batch (group commit). A chain of quick activities
+therefore costs one History batch and one Instances upsert per *write*, not per step, and its latency is
+the replay time plus a few round trips, not a round trip per step.
+
+What may happen before an episode's checkpoint is written (speculatively) is limited to what a crash
+already allows: its activities start (they run at least once anyway; after a crash the replay schedules
+them again), and the next episode runs on top of it in memory. Everything another party can observe
+waits for the checkpoint: the Instances row, the client operations that sent its events, timers,
+children, the parent's notification. Entity requests are sent before the episode is committed, as
+always (entities skip request ids they have processed), so an episode that sends any is never built
+upon before it is written: a re-run after a failed write must reuse its time, hence its request ids.
+
+A write that may have been applied although no answer came back is checked and retried in place (its
+rows are fixed); one that certainly failed (storage unreachable, or a conflicting writer) rolls every
+uncommitted episode back: their events return to the inbox, each to be re-run alone at its original
+time, and the results of activities they started are dropped when they arrive (the re-run schedules
+those activities again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from devhost.protocol import EpisodeResult, ExecutionInfo, HistoryEvent, InstanceRecord, RuntimeStatus
+from devhost.runtime.instances import Inbound
+
+
+@dataclass
+class Speculation:
+    """Shared by the activities an uncommitted episode started: discarded if the episode is rolled back."""
+
+    discarded: bool = False
+
+
+@dataclass
+class Uncommitted:
+    """An episode executed in memory whose History rows are not written yet."""
+
+    execution: ExecutionInfo
+    result: EpisodeResult
+    batch: list[Inbound]
+    now: datetime
+    record: InstanceRecord
+    """The Instances record as this episode leaves it (a copy: the committed one is untouched)."""
+    speculation: Speculation = field(default_factory=Speculation)
+
+    @property
+    def events(self) -> list[HistoryEvent]:
+        return self.result.new_events
+
+    @property
+    def can_be_built_upon(self) -> bool:
+        """Whether the next episode may run before this one is written (see module docstring)."""
+        return self.result.status is RuntimeStatus.Running and not self.result.entity_messages
+
+
+def group_events(group: list[Uncommitted]) -> list[HistoryEvent]:
+    """The History rows of a group of consecutive episodes, in order: one checkpoint."""
+    return [event for episode in group for event in episode.events]

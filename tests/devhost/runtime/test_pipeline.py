@@ -1,0 +1,150 @@
+"""Episodes ahead of their checkpoints (`devhost.runtime.pipeline`): group commit, what clients see while
+writes are in flight, and the roll-back after a write that a conflicting writer made fail.
+
+The History writes go to the real Azurite; the tests only hold a write back (an `asyncio.Event` gate in
+front of `append_episode`) to make the moments between writes observable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from devhost.protocol import EventType, RuntimeStatus
+from devhost.tracking.keys import SENTINEL_ROW_KEY, escape_partition_key
+from tests.devhost.runtime.conftest import Running
+
+pytestmark = pytest.mark.azurite
+
+CITIES = ["A", "B", "C", "D", "E", "F"]
+"""Six chained activities: seven episodes."""
+
+
+def sdk_input(value: object) -> str:
+    return json.dumps(json.dumps(value))
+
+
+def hold_appends(running: Running, before: Callable[[int], Awaitable[None]]) -> list[int]:
+    """Run `before(call number)` ahead of every History append; returns the event counts written."""
+    history = running.hub.history
+    real_append = history.append_episode
+    written: list[int] = []
+
+    async def append(instance_id: str, execution_id: str, start: int, events: Any, etag: Any) -> str:
+        await before(len(written))
+        etag_after = await real_append(instance_id, execution_id, start, events, etag)
+        written.append(len(events))
+        return etag_after
+
+    history.append_episode = append  # type: ignore[method-assign,assignment]
+    return written
+
+
+def well_formed(history: list[dict[str, Any]]) -> None:
+    """Each task scheduled and completed exactly once; episodes framed Started ... Completed."""
+    types = [EventType(e["EventType"]).name for e in history]
+    assert types.count("OrchestratorStarted") == types.count("OrchestratorCompleted")
+    scheduled = [e["EventId"] for e in history if e["EventType"] == EventType.TaskScheduled]
+    completed = [e["TaskScheduledId"] for e in history if e["EventType"] == EventType.TaskCompleted]
+    assert scheduled == sorted(set(scheduled)) == completed
+
+
+async def test_episodes_that_finish_during_a_write_share_the_next_batch(running: Running) -> None:
+    release = asyncio.Event()
+
+    async def slow_first_write(number: int) -> None:
+        if number == 0:
+            await asyncio.wait_for(release.wait(), 10)
+
+    written = hold_appends(running, slow_first_write)
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
+    for _ in range(500):  # the whole chain runs in memory while its first checkpoint is held
+        state = await running.engine.instance(instance_id)
+        if state.uncommitted and state.uncommitted[-1].record.runtime_status is RuntimeStatus.Completed:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the chain did not run ahead of its first checkpoint")
+    release.set()
+    view = await running.wait(instance_id)
+
+    assert json.loads(view.record.output or "") == [f"Hello {city}!" for city in CITIES]
+    assert len(written) == 2  # the first episode, then the six others in one group
+    assert sum(written) == len(view.history)
+    well_formed(view.history)
+    stored = await running.hub.history.load_history(instance_id)
+    assert stored.events == view.history
+    row = await running.hub.instances.get_instance(instance_id)
+    assert row is not None
+    assert row.runtime_status is RuntimeStatus.Completed
+
+
+async def test_clients_see_only_what_is_written(running: Running) -> None:
+    release = asyncio.Event()
+
+    async def hold_second_write(number: int) -> None:
+        if number == 1:
+            await asyncio.wait_for(release.wait(), 10)
+
+    hold_appends(running, hold_second_write)
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if state.uncommitted and state.uncommitted[-1].record.runtime_status is RuntimeStatus.Completed:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the chain did not run ahead of its second checkpoint")
+
+    view = await running.client.get_instance(instance_id, with_history=True)
+    stored = await running.hub.history.load_history(instance_id)
+    row = await running.hub.instances.get_instance(instance_id)
+    assert view is not None
+    assert view.history is not None
+    assert row is not None
+    assert view.record.runtime_status is RuntimeStatus.Running  # Completed in memory, not yet written
+    assert view.record.output is None
+    assert view.history == stored.events
+    assert row.runtime_status is RuntimeStatus.Running
+
+    release.set()
+    finished = await running.wait(instance_id)
+    assert finished.record.runtime_status is RuntimeStatus.Completed
+
+
+async def test_a_write_refused_by_a_conflicting_writer_rolls_back_and_runs_again(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another writer moves the sentinel's ETag: the group fails with 412, its episodes are undone
+    (activity results they started are dropped), the instance is reloaded and finishes once."""
+    instance_id = "conflicted"
+    table = running.hub.history.table
+    interfered = asyncio.Event()
+
+    async def interfere_before_second_write(number: int) -> None:
+        if number == 1 and not interfered.is_set():
+            interfered.set()
+            sentinel = {"PartitionKey": escape_partition_key(instance_id), "RowKey": SENTINEL_ROW_KEY}
+            await table.upsert({**sentinel, "Intruder": "yes"})
+
+    written = hold_appends(running, interfere_before_second_write)
+    await running.client.start("hello_sequence", instance_id, sdk_input(CITIES))
+    view = await running.wait(instance_id, timeout_s=20)
+
+    assert interfered.is_set()
+    rolled_back = [
+        r
+        for r in caplog.records
+        if r.getMessage() == f"episode of {instance_id} failed; its events will be retried"
+    ]
+    assert rolled_back
+    assert "StorageEtagMismatchError" in str(rolled_back[0].exc_info)
+    assert json.loads(view.record.output or "") == [f"Hello {city}!" for city in CITIES]
+    well_formed(view.history)
+    stored = await running.hub.history.load_history(instance_id)
+    assert stored.events == view.history
+    assert sum(written) == len(view.history)
