@@ -62,8 +62,10 @@ from devhost.runtime.clock import Clock
 from devhost.runtime.entities import EntityDispatcher
 from devhost.runtime.inbox import (
     FailedEpisode,
+    abandon,
     failed_again,
     log_failed_episode,
+    requeue,
     settle,
     take_batch,
     withdraw,
@@ -225,8 +227,8 @@ class Engine:
 
         The wait is bounded only while storage is unavailable: after `CLIENT_WAIT_S` the event is
         withdrawn as soon as no episode attempt holds it (StorageUnavailableError: not recorded, retry
-        later); one still held `CLIENT_WAIT_S` later, by a write that may have been applied, stays and
-        is recorded once storage answers (the error says so).
+        later); one still held `CLIENT_WAIT_S` later, by a write that may have been applied, is
+        abandoned: it takes effect only if that write landed (the error says so).
         """
         done = self.deliver(instance_id, event, execution_id)
         loop = asyncio.get_running_loop()
@@ -248,9 +250,11 @@ class Engine:
                 )
             give_up_at = give_up_at or loop.time() + CLIENT_WAIT_S
             if loop.time() >= give_up_at:
+                if state is not None:
+                    abandon(state, done)
                 raise StorageUnavailableError(
-                    f"storage is unavailable: the {_name(event)} for '{instance_id}' is being recorded "
-                    "and takes effect once storage answers again"
+                    f"storage is unavailable: the {_name(event)} for '{instance_id}' may have been recorded "
+                    "just before; it takes effect only if it was"
                 )
 
     async def _drain(self, state: InstanceState) -> None:
@@ -434,7 +438,7 @@ class Engine:
         episodes, state.uncommitted = state.uncommitted, []
         for episode in episodes:
             episode.speculation.discarded = True
-        state.inbox[:0] = [item for episode in episodes for item in episode.batch]
+        requeue(state, [item for episode in episodes for item in episode.batch])
         state.retries.extendleft(
             FailedEpisode(episode.batch, episode.now, 0, storage_down=storage_down)
             for episode in reversed(episodes)
@@ -454,23 +458,22 @@ class Engine:
         """Write an episode's History rows.
 
         A batch that certainly did nothing raises (the episodes are retried from the inbox). One that
-        may have been applied although no answer came back is retried here until storage answers:
-        the History table is read first, and rows found there count as written.
+        may have been applied although no answer came back is checked here once storage answers: rows
+        found in the History table count as written, and missing ones make it a certain failure.
         """
         attempt = 0
         unsure = False
         while True:
             try:
-                if unsure:
-                    stored = await self.hub.history.load_history(state.instance_id)
-                    state.etag = stored.etag
-                    written = start + len(new_events)
-                    if stored.execution_id == execution_id and len(stored.events) == written:
-                        break
-                state.etag = await self.hub.history.append_episode(
-                    state.instance_id, execution_id, start, new_events, state.etag
-                )
-                break
+                if not unsure:
+                    state.etag = await self.hub.history.append_episode(
+                        state.instance_id, execution_id, start, new_events, state.etag
+                    )
+                    break
+                stored = await self.hub.history.load_history(state.instance_id)
+                state.etag = stored.etag
+                if stored.execution_id == execution_id and len(stored.events) == start + len(new_events):
+                    break
             except StorageUnavailableError as exc:
                 if not (unsure or exc.maybe_applied):
                     raise
@@ -478,6 +481,10 @@ class Engine:
                 unsure = True
                 await self.backoff.pause(attempt)
                 attempt += 1
+                continue
+            lost = StorageUnavailableError(f"the checkpoint of {state.instance_id} was not written")
+            lost.maybe_applied = False
+            raise lost  # a certain failure now: the episodes run again from the inbox
         self.backoff.succeeded(attempt)
 
     async def _continue_as_new(

@@ -3,7 +3,8 @@
 Each inbound event carries a future that resolves once an episode has recorded it in history (what a
 client operation waits for). A failed episode's events stay in the inbox and are retried on their own;
 a client operation that gives up during a storage outage takes its event back out if no episode holds
-it (`withdraw`), so the operation it answers 503 for has no effect.
+it (`withdraw`), so the operation it answers 503 for has no effect; if a write whose outcome is not
+known yet holds it, the event is dropped unless that write landed (`abandon`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,28 @@ def settle(batch: list[Inbound]) -> None:
     for item in batch:
         if item.done is not None and not item.done.done():
             item.done.set_result(None)
+
+
+def abandon(state: InstanceState, done: asyncio.Future[None]) -> None:
+    """The client gives up on an event that a write in flight holds: if that write turns out not to have
+    landed, the event is dropped with it (`requeue`) instead of running again."""
+    for episode in state.uncommitted:
+        for item in episode.batch:
+            if item.done is done:
+                item.abandoned = True
+
+
+def requeue(state: InstanceState, items: list[Inbound]) -> None:
+    """Put the events of episodes that were not written back at the head of the inbox, minus the
+    abandoned ones (their clients were told they may not take effect)."""
+    kept = []
+    for item in items:
+        if item.abandoned:
+            if item.done is not None:
+                item.done.cancel()
+        else:
+            kept.append(item)
+    state.inbox[:0] = kept
 
 
 def withdraw(state: InstanceState, done: asyncio.Future[None]) -> bool:

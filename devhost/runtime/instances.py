@@ -28,6 +28,8 @@ class Inbound:
     event: HistoryEvent
     execution_id: str | None = None
     done: asyncio.Future[None] | None = None
+    abandoned: bool = False
+    """The client gave up on it while its write was unconfirmed: it is dropped unless that write landed."""
 
 
 @dataclass

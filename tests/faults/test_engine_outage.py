@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from devhost.protocol import EventType, RuntimeStatus
-from devhost.storage import StorageUnavailableError
+from devhost.runtime import engine as engine_module
+from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
 from tests.devhost.runtime.conftest import Running
 
 pytestmark = pytest.mark.azurite
@@ -126,3 +127,53 @@ async def test_an_entity_batch_whose_state_was_not_saved_is_run_again(
     stored = await running.hub.instances.get_instance("@counter@c1")
     assert stored is not None
     assert json.loads(stored.input or "")["state"] == "5"
+
+
+async def test_an_event_whose_client_gave_up_is_dropped_when_its_unconfirmed_write_did_not_land(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raise answered 503 during an outage has no effect unless its write had landed: here the batch
+    went out on a connection that died (maybe applied), and the check after the outage finds nothing."""
+    monkeypatch.setattr(engine_module, "CLIENT_WAIT_S", 0.2)
+    instance_id = await running.client.start("approval", "abandoned", None)
+    await running.wait_until(instance_id, RuntimeStatus.Running)
+    history = running.hub.history
+    real_append, real_load = history.append_episode, history.load_history
+    down = True
+
+    async def append(*args: Any, **kwargs: Any) -> Any:
+        if down:
+            STORAGE_HEALTH.unanswered("append_episode: connection reset")  # as the storage boundary does
+            raise StorageUnavailableError("append_episode failed: connection reset")  # maybe applied
+        return await real_append(*args, **kwargs)
+
+    async def load(*args: Any, **kwargs: Any) -> Any:
+        if down:
+            error = StorageUnavailableError("load_history failed: connection refused")
+            error.maybe_applied = False
+            raise error
+        return await real_load(*args, **kwargs)
+
+    monkeypatch.setattr(history, "append_episode", append)
+    monkeypatch.setattr(history, "load_history", load)
+    try:
+        with pytest.raises(StorageUnavailableError, match="takes effect only if it was"):
+            await asyncio.wait_for(
+                running.client.raise_event(instance_id, "Decision", json.dumps("refused")), 10
+            )
+    finally:
+        down = False
+        STORAGE_HEALTH.answered()
+
+    state = await running.engine.instance(instance_id)
+    for _ in range(200):  # the check after the outage finds no rows: the group is rolled back
+        if not state.uncommitted and state.committer is None and not state.retries:
+            break
+        await asyncio.sleep(0.05)
+    view = await running.client.get_instance(instance_id, with_history=True)
+    assert view is not None
+    assert view.history is not None
+    assert view.record.runtime_status is RuntimeStatus.Running
+    assert "EventRaised" not in types(view.history)
+    await running.client.raise_event(instance_id, "Decision", json.dumps("yes"))
+    assert json.loads((await running.wait(instance_id)).record.output or "") == {"decision": "yes"}

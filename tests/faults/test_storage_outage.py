@@ -152,7 +152,8 @@ def test_work_survives_a_storage_outage_and_calls_meanwhile_answer_503(outage: O
     # The refused decisions changed nothing: both approvals still wait, and decide now.
     for order_id in approvals:
         approval = request("GET", management.url(f"instances/order-{order_id}:approval"))
-        assert approval.json()["runtimeStatus"] == "Running", approval.json()
+        mentions = "\n".join(line for line in outage.log().splitlines() if order_id in line)
+        assert approval.json()["runtimeStatus"] == "Running", (approval.json(), answers, mentions[-6000:])
         decided = api.call("POST", f"approvals/{order_id}", {"approved": True, "approver": "ops"})
         assert decided.status == 202, decided
         assert api.wait_done(f"order-{order_id}", timeout_s=30)["runtime_status"] == "Completed"
