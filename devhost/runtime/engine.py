@@ -5,7 +5,7 @@ Write order of an episode (the invariant crash recovery relies on):
    request id, so a replayed episode sending them again changes nothing);
 2. the episode's history rows are appended in one entity-group batch (the checkpoint), together with
    those of the episodes that ran after it while the previous checkpoint was being written
-   (`pipeline.py`: group commit);
+   (`pipeline.py`: group commit; `checkpoints.py` writes them);
 3. the Instances row is upserted (status, output, custom status);
 4. only then is work that others can see started: timers, child orchestrations, the parent's
    notification, and the client operations that sent the events are answered. Activities alone start
@@ -17,7 +17,7 @@ so nothing is lost.
 
 Storage outages: an episode that fails is retried with capped exponential back-off (`backoff.py`) on
 the same events and at the same episode time, so it sends entities the same request ids. A checkpoint
-that certainly was not written is rolled back (`_roll_back`: its events return to the inbox); one that
+that certainly was not written is rolled back (`checkpoints.py`: its events return to the inbox); one that
 may have been written is checked against the History table before it is written again; once it is
 written, the Instances upsert and the creation of children are retried in place until storage answers,
 so the work the checkpoint scheduled is never dropped. While storage is unavailable no further episode
@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
-import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -58,6 +57,7 @@ from devhost.protocol.activities import activity_timed_out
 from devhost.protocol.work import ActivityWork, SubOrchestrationWork, TimerWork
 from devhost.runtime.backoff import Backoff
 from devhost.runtime.cache import IdleInstances
+from devhost.runtime.checkpoints import CheckpointWriter
 from devhost.runtime.clock import Clock
 from devhost.runtime.entities import EntityDispatcher
 from devhost.runtime.inbox import (
@@ -65,13 +65,12 @@ from devhost.runtime.inbox import (
     abandon,
     failed_again,
     log_failed_episode,
-    requeue,
     settle,
     take_batch,
     withdraw,
 )
 from devhost.runtime.instances import Inbound, InstanceState, apply_result
-from devhost.runtime.pipeline import Speculation, Uncommitted, group_events
+from devhost.runtime.pipeline import Speculation, Uncommitted
 from devhost.runtime.timers import TimerKey, TimerService
 from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
 from devhost.tracking import TaskHub
@@ -123,6 +122,7 @@ class Engine:
         self._busy = 0
         self.on_idle: Callable[[], None] | None = None
         self.backoff = Backoff()
+        self.checkpoints = CheckpointWriter(hub, self.backoff, self._start_committed_work, self._track)
 
     # Instances
 
@@ -276,7 +276,7 @@ class Engine:
         Returns `_WAIT` when the next episode has to wait for a write (or an event), else the failure."""
         async with state.lock:
             if state.committer is None and state.commit_failure is not None:
-                self._roll_back(state)
+                self.checkpoints.roll_back(state)
             if self._must_wait(state):
                 return _WAIT
             retry = state.retries.popleft() if state.retries else None
@@ -364,7 +364,7 @@ class Engine:
         state.uncommitted.append(episode)
         self._start_activities(state.instance_id, execution, result, episode.speculation)
         if state.committer is None:
-            state.committer = asyncio.ensure_future(self._commit(state))
+            state.committer = asyncio.ensure_future(self.checkpoints.write_all(state))
             self._track(state.committer)
         return True
 
@@ -376,116 +376,7 @@ class Engine:
     async def settled(self, state: InstanceState) -> None:
         """Wait until every episode run for the instance is written (the caller holds its lock); a
         group that could not be written is rolled back (its events are back in the inbox)."""
-        while state.committer is not None:
-            await asyncio.shield(state.committer)
-        if state.commit_failure is not None:
-            self._roll_back(state)
-
-    async def _commit(self, state: InstanceState) -> None:
-        """Write the uncommitted episodes, each time as one group, until none is left (see pipeline.py).
-
-        A group's Instances upsert runs beside the next group's History batch: only the order of the
-        upserts matters (each one after its own batch and after the previous upsert).
-        """
-        status_write: asyncio.Task[None] | None = None
-        try:
-            while state.uncommitted or (status_write is not None and not status_write.done()):
-                if not state.uncommitted:
-                    assert status_write is not None
-                    await asyncio.wait([status_write])
-                    continue
-                group = list(state.uncommitted)
-                new_events = group_events(group)
-                try:
-                    await self._append(state, group[0].record.execution_id, len(state.history), new_events)
-                except Exception as exc:
-                    state.commit_failure = exc
-                    break
-                del state.uncommitted[: len(group)]
-                state.history.extend(new_events)
-                state.record = group[-1].record
-                status_write = asyncio.ensure_future(
-                    self._write_status(state.instance_id, group, status_write)
-                )
-                self._track(status_write)
-            # No await between the loop's last look at `uncommitted` and `finally`: an episode added
-            # meanwhile would see a committer and never be written.
-        finally:
-            state.committer = None
-            state.wake.set()
-
-    async def _write_status(
-        self, instance_id: str, group: list[Uncommitted], previous: asyncio.Task[None] | None
-    ) -> None:
-        """Upsert the Instances row as `group` left it (after the previous group's), then start its work."""
-        if previous is not None:
-            await asyncio.wait([previous])
-        record = group[-1].record
-        await self.backoff.until_stored(
-            f"status of {instance_id}", functools.partial(self.hub.instances.upsert_instance, record)
-        )
-        for episode in group:
-            settle(episode.batch)  # recorded: the client operations that sent these events are done
-            self._start_committed_work(instance_id, episode)
-
-    def _roll_back(self, state: InstanceState) -> None:
-        """Undo the uncommitted episodes after their write certainly failed: their events go back to the
-        inbox (where a client that gives up during an outage can take its event back), each to run again
-        alone at its original time; after a failure other than an outage (a conflicting writer) the
-        instance is reloaded first."""
-        failure, state.commit_failure = state.commit_failure, None
-        storage_down = isinstance(failure, StorageUnavailableError)
-        episodes, state.uncommitted = state.uncommitted, []
-        for episode in episodes:
-            episode.speculation.discarded = True
-        requeue(state, [item for episode in episodes for item in episode.batch])
-        state.retries.extendleft(
-            FailedEpisode(episode.batch, episode.now, 0, storage_down=storage_down)
-            for episode in reversed(episodes)
-        )
-        if not storage_down:
-            state.loaded = False
-        if failure is not None:
-            log_failed_episode(state.instance_id, failure, 0)
-
-    async def _append(
-        self,
-        state: InstanceState,
-        execution_id: str,
-        start: int,
-        new_events: list[HistoryEvent],
-    ) -> None:
-        """Write an episode's History rows.
-
-        A batch that certainly did nothing raises (the episodes are retried from the inbox). One that
-        may have been applied although no answer came back is checked here once storage answers: rows
-        found in the History table count as written, and missing ones make it a certain failure.
-        """
-        attempt = 0
-        unsure = False
-        while True:
-            try:
-                if not unsure:
-                    state.etag = await self.hub.history.append_episode(
-                        state.instance_id, execution_id, start, new_events, state.etag
-                    )
-                    break
-                stored = await self.hub.history.load_history(state.instance_id)
-                state.etag = stored.etag
-                if stored.execution_id == execution_id and len(stored.events) == start + len(new_events):
-                    break
-            except StorageUnavailableError as exc:
-                if not (unsure or exc.maybe_applied):
-                    raise
-                logger.debug("checkpoint of %s may be written (%s); checking", state.instance_id, exc)
-                unsure = True
-                await self.backoff.pause(attempt)
-                attempt += 1
-                continue
-            lost = StorageUnavailableError(f"the checkpoint of {state.instance_id} was not written")
-            lost.maybe_applied = False
-            raise lost  # a certain failure now: the episodes run again from the inbox
-        self.backoff.succeeded(attempt)
+        await self.checkpoints.settled(state)
 
     async def _continue_as_new(
         self, state: InstanceState, previous: ExecutionInfo, result: EpisodeResult
@@ -503,7 +394,7 @@ class Engine:
         first = run_episode(spec.handle, history=[], new_events=[started], now=now, functions=self.functions)
         execution = ExecutionInfo.from_started(started)
         await self.entities.send(execution, first.entity_messages)
-        await self._append(state, execution_id, 0, first.new_events)
+        await self.checkpoints.append(state, execution_id, 0, first.new_events)
         state.history = list(first.new_events)
         record.execution_id = execution_id
         record.input = result.output

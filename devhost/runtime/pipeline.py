@@ -13,6 +13,8 @@ waits for the checkpoint: the Instances row, the client operations that sent its
 children, the parent's notification. Entity requests are sent before the episode is committed, as
 always (entities skip request ids they have processed), so an episode that sends any is never built
 upon before it is written: a re-run after a failed write must reuse its time, hence its request ids.
+Nor is one that scheduled nothing new (`Uncommitted.can_be_built_upon`): running ahead pays when the
+next step is waiting to start, not while a fan-in collects its results.
 
 A write that may have been applied although no answer came back is checked and retried in place (its
 rows are fixed); one that certainly failed (storage unreachable, or a conflicting writer) rolls every
@@ -55,8 +57,13 @@ class Uncommitted:
 
     @property
     def can_be_built_upon(self) -> bool:
-        """Whether the next episode may run before this one is written (see module docstring)."""
-        return self.result.status is RuntimeStatus.Running and not self.result.entity_messages
+        """Whether the next episode may run before this one is written (see module docstring): only
+        after an episode that scheduled new work. One that only took in results (a fan-in still
+        waiting) is followed by the next episode once it is written, so the results that arrive
+        meanwhile are taken in together rather than each replaying the whole history."""
+        result = self.result
+        scheduled = result.activities or result.timers or result.sub_orchestrations
+        return result.status is RuntimeStatus.Running and not result.entity_messages and bool(scheduled)
 
 
 def group_events(group: list[Uncommitted]) -> list[HistoryEvent]:

@@ -1,0 +1,155 @@
+"""Writing an instance's checkpoints: groups of uncommitted episodes -> one History batch each, then the
+Instances row, then the work they start (see `pipeline.py` for why episodes run ahead of this).
+
+Write order of a group (the invariant crash recovery relies on): its History rows in one entity-group
+batch with the sentinel ETag; then its Instances upsert, which runs beside the next group's batch (only
+the order of the upserts matters: each after its own batch and after the previous one); then the work
+others can see and the answers to the client operations that sent its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+
+from devhost.protocol import HistoryEvent
+from devhost.runtime.backoff import Backoff
+from devhost.runtime.inbox import FailedEpisode, log_failed_episode, requeue, settle
+from devhost.runtime.instances import InstanceState
+from devhost.runtime.pipeline import Uncommitted, group_events
+from devhost.storage import StorageUnavailableError
+from devhost.tracking import TaskHub
+
+logger = logging.getLogger(__name__)
+
+
+class CheckpointWriter:
+    """Writes the uncommitted episodes of each instance, and undoes them when a write certainly failed."""
+
+    def __init__(
+        self,
+        hub: TaskHub,
+        backoff: Backoff,
+        on_written: Callable[[str, Uncommitted], None],
+        track: Callable[[asyncio.Task[None]], None],
+    ) -> None:
+        self._hub = hub
+        self._backoff = backoff
+        self._on_written = on_written
+        self._track = track
+
+    async def settled(self, state: InstanceState) -> None:
+        """Wait until every episode run for the instance is written (the caller holds its lock); a
+        group that could not be written is rolled back (its events are back in the inbox)."""
+        while state.committer is not None:
+            await asyncio.shield(state.committer)
+        if state.commit_failure is not None:
+            self.roll_back(state)
+
+    async def write_all(self, state: InstanceState) -> None:
+        """Write the uncommitted episodes, each time as one group, until none is left (see pipeline.py).
+
+        A group's Instances upsert runs beside the next group's History batch: only the order of the
+        upserts matters (each one after its own batch and after the previous upsert).
+        """
+        status_write: asyncio.Task[None] | None = None
+        try:
+            while state.uncommitted or (status_write is not None and not status_write.done()):
+                if not state.uncommitted:
+                    assert status_write is not None
+                    await asyncio.wait([status_write])
+                    continue
+                group = list(state.uncommitted)
+                new_events = group_events(group)
+                try:
+                    await self.append(state, group[0].record.execution_id, len(state.history), new_events)
+                except Exception as exc:
+                    state.commit_failure = exc
+                    break
+                del state.uncommitted[: len(group)]
+                state.history.extend(new_events)
+                state.record = group[-1].record
+                status_write = asyncio.ensure_future(
+                    self._write_status(state.instance_id, group, status_write)
+                )
+                self._track(status_write)
+            # No await between the loop's last look at `uncommitted` and `finally`: an episode added
+            # meanwhile would see a committer and never be written.
+        finally:
+            state.committer = None
+            state.wake.set()
+
+    async def _write_status(
+        self, instance_id: str, group: list[Uncommitted], previous: asyncio.Task[None] | None
+    ) -> None:
+        """Upsert the Instances row as `group` left it (after the previous group's), then start its work."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        record = group[-1].record
+        await self._backoff.until_stored(
+            f"status of {instance_id}", functools.partial(self._hub.instances.upsert_instance, record)
+        )
+        for episode in group:
+            settle(episode.batch)  # recorded: the client operations that sent these events are done
+            self._on_written(instance_id, episode)
+
+    def roll_back(self, state: InstanceState) -> None:
+        """Undo the uncommitted episodes after their write certainly failed: their events go back to the
+        inbox (where a client that gives up during an outage can take its event back), each to run again
+        alone at its original time; after a failure other than an outage (a conflicting writer) the
+        instance is reloaded first."""
+        failure, state.commit_failure = state.commit_failure, None
+        storage_down = isinstance(failure, StorageUnavailableError)
+        episodes, state.uncommitted = state.uncommitted, []
+        for episode in episodes:
+            episode.speculation.discarded = True
+        requeue(state, [item for episode in episodes for item in episode.batch])
+        state.retries.extendleft(
+            FailedEpisode(episode.batch, episode.now, 0, storage_down=storage_down)
+            for episode in reversed(episodes)
+        )
+        if not storage_down:
+            state.loaded = False
+        if failure is not None:
+            log_failed_episode(state.instance_id, failure, 0)
+
+    async def append(
+        self,
+        state: InstanceState,
+        execution_id: str,
+        start: int,
+        new_events: list[HistoryEvent],
+    ) -> None:
+        """Write an episode's History rows.
+
+        A batch that certainly did nothing raises (the episodes are retried from the inbox). One that
+        may have been applied although no answer came back is checked here once storage answers: rows
+        found in the History table count as written, and missing ones make it a certain failure.
+        """
+        attempt = 0
+        unsure = False
+        while True:
+            try:
+                if not unsure:
+                    state.etag = await self._hub.history.append_episode(
+                        state.instance_id, execution_id, start, new_events, state.etag
+                    )
+                    break
+                stored = await self._hub.history.load_history(state.instance_id)
+                state.etag = stored.etag
+                if stored.execution_id == execution_id and len(stored.events) == start + len(new_events):
+                    break
+            except StorageUnavailableError as exc:
+                if not (unsure or exc.maybe_applied):
+                    raise
+                logger.debug("checkpoint of %s may be written (%s); checking", state.instance_id, exc)
+                unsure = True
+                await self._backoff.pause(attempt)
+                attempt += 1
+                continue
+            lost = StorageUnavailableError(f"the checkpoint of {state.instance_id} was not written")
+            lost.maybe_applied = False
+            raise lost  # a certain failure now: the episodes run again from the inbox
+        self._backoff.succeeded(attempt)
