@@ -8,8 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     chain_steps: int
-    """Steps of the shorter chain in the request count; the longer one has `chain_steps + chain_extra`."""
-    chain_extra: int
+    """Steps of the chain whose requests are counted; the baseline is the same orchestrator with none."""
     hello3_runs: int
     hello3_warmup: int
     hellocities5_instances: int
@@ -22,8 +21,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    chain_steps=5,
-    chain_extra=20,
+    chain_steps=20,
     hello3_runs=200,
     hello3_warmup=20,
     hellocities5_instances=500,
@@ -36,8 +34,7 @@ FULL = Sizes(
 )
 
 QUICK = Sizes(
-    chain_steps=2,
-    chain_extra=2,
+    chain_steps=3,
     hello3_runs=5,
     hello3_warmup=1,
     hellocities5_instances=10,

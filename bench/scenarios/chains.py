@@ -12,21 +12,25 @@ from devhost.protocol import EventType
 
 
 async def requests_per_activity(connection: str, sizes: Sizes) -> list[Metric]:
-    """Requests of a chain of N+k steps minus those of a chain of N steps, per extra step (deterministic)."""
+    """Requests of a chain of N steps minus those of the same orchestrator with no step, per step.
+
+    The baseline has no step so the difference can never vanish: a step's episode can share a write
+    with the steps before it (`devhost/runtime/pipeline.py`), but the first one cannot share the start's.
+    """
     async with running_engine(CHAINS_APP, connection) as rig:
         await rig.run("chain", sdk_input(1))  # warm-up: first use of the tables and the connection pool
-        short = await _counted_chain(rig, sizes.chain_steps)
-        long = await _counted_chain(rig, sizes.chain_steps + sizes.chain_extra)
-    per_step = {service: (long[service] - short[service]) / sizes.chain_extra for service in long}
+        baseline = await _counted_chain(rig, 0)
+        chain = await _counted_chain(rig, sizes.chain_steps)
+    per_step = {service: (chain[service] - baseline[service]) / sizes.chain_steps for service in chain}
     return [
         Metric(
             "requests_per_activity",
             per_step["total"],
             "requests",
             {
-                "chains": [sizes.chain_steps, sizes.chain_steps + sizes.chain_extra],
-                "requests_short_chain": short,
-                "requests_long_chain": long,
+                "chains": [0, sizes.chain_steps],
+                "requests_without_steps": baseline,
+                "requests_of_the_chain": chain,
                 "per_step_by_service": per_step,
                 "counted_with": "devhost.storage.RequestCounter (every HTTP attempt, retries included)",
             },
