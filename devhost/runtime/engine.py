@@ -170,12 +170,17 @@ class Engine:
 
         Raises OperationFailedError when an instance with this id is still running (the host's rule for
         client starts). A finished instance of the same id is replaced: its history is overwritten by the
-        first checkpoint (after a reload, if its sentinel ETag was not known yet). An id this host has not
-        seen costs one request: the row is inserted, and only an existing row makes it read the instance.
+        first checkpoint (after a reload, if its sentinel ETag was not known yet). An id with no known
+        instance costs one request: the row is inserted, and only an existing row (maybe written by
+        another client since this host looked) makes it read the instance.
         """
         state = self._instances.setdefault(record.instance_id, InstanceState(record.instance_id))
         async with state.lock:
-            if state.loaded or not await self.hub.instances.insert_instance(record):
+            inserted = False
+            if not state.loaded or state.record is None:  # none known: insert, which fails if one exists
+                inserted = await self.hub.instances.insert_instance(record)
+                state.loaded = state.loaded and inserted  # another client's row: read it
+            if not inserted:
                 await self._load(state)
                 await self.settled(state)
                 await self._load(state)  # a failed write that was rolled back reloads the instance

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from devhost.errors import BadRequestError, InstanceGoneError, InstanceNotFoundError, OperationFailedError
-from devhost.protocol import EventType, RuntimeStatus
+from devhost.protocol import EventType, InstanceRecord, RuntimeStatus
 from tests.devhost.runtime.conftest import Running
 
 pytestmark = pytest.mark.azurite
@@ -205,3 +205,24 @@ async def test_a_leftover_history_without_its_row_is_overwritten_by_a_new_start(
     assert again.record.output == '["Hello B!"]'
     stored = await running.hub.history.load_history("leftover")
     assert stored.execution_id == again.record.execution_id
+
+
+async def test_a_start_does_not_replace_an_instance_another_client_wrote_meanwhile(running: Running) -> None:
+    """The devhost looked (no such instance), then another client wrote a Running row: the start's
+    insert finds it, and the running instance is refused rather than overwritten."""
+    assert await running.client.get_instance("raced", with_history=False) is None
+    now = running.clock.now()
+    theirs = InstanceRecord(
+        instance_id="raced",
+        name="approval",
+        execution_id="their-execution",
+        runtime_status=RuntimeStatus.Running,
+        created_time=now,
+        last_updated_time=now,
+    )
+    await running.hub.instances.upsert_instance(theirs)
+    with pytest.raises(OperationFailedError, match="status Running already exists"):
+        await running.client.start("hello_sequence", "raced", None)
+    stored = await running.hub.instances.get_instance("raced")
+    assert stored is not None
+    assert (stored.name, stored.execution_id) == ("approval", "their-execution")
