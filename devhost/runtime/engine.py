@@ -142,8 +142,6 @@ class Engine:
         if state.loaded:
             return
         await self.settled(state)
-        if state.loaded:  # a write that was in flight succeeded
-            return
         record = await self.hub.instances.get_instance(state.instance_id)
         state.record = record
         state.etag, state.history = None, []
@@ -179,11 +177,11 @@ class Engine:
             inserted = False
             if not state.loaded or state.record is None:  # none known: insert, which fails if one exists
                 inserted = await self.hub.instances.insert_instance(record)
-                state.loaded = state.loaded and inserted  # another client's row: read it
+                if not inserted:
+                    state.loaded = False  # another client's row: read it
             if not inserted:
+                await self.settled(state)  # a write rolled back after a conflict marks it for reload
                 await self._load(state)
-                await self.settled(state)
-                await self._load(state)  # a failed write that was rolled back reloads the instance
                 if state.record is not None and not state.record.runtime_status.is_terminal:
                     status = state.record.runtime_status.name
                     message = f"An Orchestration instance with the status {status} already exists."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +21,11 @@ from devhost.worker import ClientBindingFactory, Invoker, LoadedApp, load_app, l
 from tests.devhost.fixtures import FIXTURES_DIR
 
 pytestmark = pytest.mark.azurite
+
+
+def sdk_input(value: object) -> str:
+    """How the host stores an input sent by the SDK client (the JSON string of the JSON text)."""
+    return json.dumps(json.dumps(value))
 
 
 @dataclass
@@ -71,6 +77,15 @@ class Running:
                 return
             await asyncio.sleep(0.02)
         raise AssertionError(f"{instance_id} never reached {status.name}")
+
+
+async def assert_stored_as_shown(running: Running, instance_id: str, view: Finished) -> None:
+    """The History table holds the history the client was shown, and the Instances row says Completed."""
+    stored = await running.hub.history.load_history(instance_id)
+    assert stored.events == view.history
+    record = await running.hub.instances.get_instance(instance_id)
+    assert record is not None
+    assert record.runtime_status is RuntimeStatus.Completed
 
 
 @pytest.fixture(scope="module")

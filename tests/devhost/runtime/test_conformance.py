@@ -15,8 +15,7 @@ import pytest
 
 from devhost.protocol import RuntimeStatus
 from devhost.tracking import escape_partition_key
-from tests.devhost.runtime.conftest import Running
-from tests.devhost.runtime.test_engine import sdk_input
+from tests.devhost.runtime.conftest import Running, sdk_input
 
 pytestmark = pytest.mark.azurite
 

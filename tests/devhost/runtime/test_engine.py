@@ -9,14 +9,9 @@ import pytest
 
 from devhost.errors import BadRequestError, InstanceGoneError, InstanceNotFoundError, OperationFailedError
 from devhost.protocol import EventType, InstanceRecord, RuntimeStatus
-from tests.devhost.runtime.conftest import Running
+from tests.devhost.runtime.conftest import Running, assert_stored_as_shown, sdk_input
 
 pytestmark = pytest.mark.azurite
-
-
-def sdk_input(value: object) -> str:
-    """How the host stores an input sent by the SDK client (the JSON string of the JSON text)."""
-    return json.dumps(json.dumps(value))
 
 
 def event_types(view) -> list[str]:
@@ -34,11 +29,7 @@ async def test_chaining_completes_with_the_provider_history(running: Running) ->
         "OrchestratorStarted", "TaskCompleted", "TaskScheduled", "OrchestratorCompleted",
         "OrchestratorStarted", "TaskCompleted", "ExecutionCompleted", "OrchestratorCompleted",
     ]  # fmt: skip
-    stored = await running.hub.history.load_history(instance_id)
-    assert stored.events == view.history
-    record = await running.hub.instances.get_instance(instance_id)
-    assert record is not None
-    assert record.runtime_status is RuntimeStatus.Completed
+    await assert_stored_as_shown(running, instance_id, view)
 
 
 async def test_fan_out_fan_in(running: Running) -> None:

@@ -16,16 +16,12 @@ import pytest
 
 from devhost.protocol import EventType, RuntimeStatus
 from devhost.tracking.keys import SENTINEL_ROW_KEY, escape_partition_key
-from tests.devhost.runtime.conftest import Running
+from tests.devhost.runtime.conftest import Running, assert_stored_as_shown, sdk_input
 
 pytestmark = pytest.mark.azurite
 
 CITIES = ["A", "B", "C", "D", "E", "F"]
 """Six chained activities: seven episodes."""
-
-
-def sdk_input(value: object) -> str:
-    return json.dumps(json.dumps(value))
 
 
 def hold_appends(running: Running, before: Callable[[int], Awaitable[None]]) -> list[int]:
@@ -76,11 +72,7 @@ async def test_episodes_that_finish_during_a_write_share_the_next_batch(running:
     assert len(written) == 2  # the first episode, then the six others in one group
     assert sum(written) == len(view.history)
     well_formed(view.history)
-    stored = await running.hub.history.load_history(instance_id)
-    assert stored.events == view.history
-    row = await running.hub.instances.get_instance(instance_id)
-    assert row is not None
-    assert row.runtime_status is RuntimeStatus.Completed
+    await assert_stored_as_shown(running, instance_id, view)
 
 
 async def test_clients_see_only_what_is_written(running: Running) -> None:

@@ -31,14 +31,9 @@ from devhost.protocol.validation import NON_DETERMINISTIC_PREFIX
 from devhost.runtime.clock import Clock
 from devhost.runtime.recovery import recover
 from devhost.worker import LoadedApp
-from tests.devhost.runtime.conftest import Running, start_engine
+from tests.devhost.runtime.conftest import Running, sdk_input, start_engine
 
 pytestmark = pytest.mark.azurite
-
-
-def sdk_input(value: object) -> str:
-    """How the host stores an input sent by the SDK client (the JSON string of the JSON text)."""
-    return json.dumps(json.dumps(value))
 
 
 @dataclass
