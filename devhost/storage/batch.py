@@ -19,6 +19,7 @@ from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient as AsyncTableClient
 
 from devhost.storage.table_wire import (
+    API_VERSION,
     ENTITY_HEADERS,
     BatchOperation,
     endpoint,
@@ -72,7 +73,7 @@ async def submit_batch(client: AsyncTableClient, operations: Sequence[BatchOpera
         "POST",
         f"{base}/$batch",
         headers={
-            "x-ms-version": "2019-02-02",
+            "x-ms-version": API_VERSION,
             "DataServiceVersion": "3.0",
             "MaxDataServiceVersion": "3.0;NetFx",
             "Content-Type": f"multipart/mixed; boundary={batch}",
