@@ -37,6 +37,9 @@ from azure.durable_functions.models.TaskOrchestrationExecutor import TaskOrchest
 
 from devhost.protocol.functions import HTTP_ACTIVITY_NAME
 from devhost.protocol.payloads import to_compact_json
+from devhost.protocol.sdk_timestamps import memoize_history_timestamps
+
+memoize_history_timestamps()  # every replay runs through this module (see sdk_timestamps.py)
 
 OrchestratorHandle = Callable[..., Any]
 """`Function.get_user_function()` of an orchestrationTrigger: has `.orchestrator_function`."""

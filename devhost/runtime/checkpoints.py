@@ -2,9 +2,10 @@
 Instances row, then the work they start (see `pipeline.py` for why episodes run ahead of this).
 
 Write order of a group (the invariant crash recovery relies on): its History rows in one entity-group
-batch with the sentinel ETag; then its Instances upsert, which runs beside the next group's batch (only
-the order of the upserts matters: each after its own batch and after the previous one); then the work
-others can see and the answers to the client operations that sent its events.
+batch with the sentinel ETag; then the Instances upsert that shows it, which runs beside the next
+group's batch and may also show the groups written meanwhile (only the order of the upserts matters:
+each after the batches it shows and after the previous one); then the work others can see and the
+answers to the client operations that sent its events.
 """
 
 from __future__ import annotations
@@ -51,15 +52,18 @@ class CheckpointWriter:
     async def write_all(self, state: InstanceState) -> None:
         """Write the uncommitted episodes, each time as one group, until none is left (see pipeline.py).
 
-        A group's Instances upsert runs beside the next group's History batch: only the order of the
-        upserts matters (each one after its own batch and after the previous upsert).
+        The Instances row is written beside the next group's History batch: only the order of the
+        upserts matters (each one after the batches of the episodes it shows). Groups whose batches
+        landed while an upsert was in flight share the next one, which shows the latest of them. An
+        episode that finishes while an upsert is in flight is written at once, not after it.
         """
+        written: list[Uncommitted] = []  # episodes whose History rows landed, awaiting the Instances row
         status_write: asyncio.Task[None] | None = None
         try:
             while state.uncommitted or (status_write is not None and not status_write.done()):
                 if not state.uncommitted:
                     assert status_write is not None
-                    await asyncio.wait([status_write])
+                    await _status_written_or_episode_queued(state, status_write)
                     continue
                 group = list(state.uncommitted)
                 new_events = group_events(group)
@@ -71,29 +75,29 @@ class CheckpointWriter:
                 del state.uncommitted[: len(group)]
                 state.history.extend(new_events)
                 state.record = group[-1].record
-                status_write = asyncio.ensure_future(
-                    self._write_status(state.instance_id, group, status_write)
-                )
-                self._track(status_write)
+                written.extend(group)
+                if status_write is None or status_write.done():
+                    status_write = asyncio.ensure_future(self._write_statuses(state.instance_id, written))
+                    self._track(status_write)
             # No await between the loop's last look at `uncommitted` and `finally`: an episode added
             # meanwhile would see a committer and never be written.
         finally:
             state.committer = None
             state.wake.set()
 
-    async def _write_status(
-        self, instance_id: str, group: list[Uncommitted], previous: asyncio.Task[None] | None
-    ) -> None:
-        """Upsert the Instances row as `group` left it (after the previous group's), then start its work."""
-        if previous is not None:
-            await asyncio.wait([previous])
-        record = group[-1].record
-        await self._backoff.until_stored(
-            f"status of {instance_id}", functools.partial(self._hub.instances.upsert_instance, record)
-        )
-        for episode in group:
-            settle(episode.batch)  # recorded: the client operations that sent these events are done
-            self._on_written(instance_id, episode)
+    async def _write_statuses(self, instance_id: str, written: list[Uncommitted]) -> None:
+        """Upsert the Instances row as the latest written episode left it, then start the work of
+        every episode it covers; again while more were written meanwhile."""
+        while written:
+            episodes = list(written)
+            del written[:]
+            record = episodes[-1].record
+            await self._backoff.until_stored(
+                f"status of {instance_id}", functools.partial(self._hub.instances.upsert_instance, record)
+            )
+            for episode in episodes:
+                settle(episode.batch)  # recorded: the client operations that sent these events are done
+                self._on_written(instance_id, episode)
 
     def roll_back(self, state: InstanceState) -> None:
         """Undo the uncommitted episodes after their write certainly failed: their events go back to the
@@ -153,3 +157,13 @@ class CheckpointWriter:
             lost.maybe_applied = False
             raise lost  # a certain failure now: the episodes run again from the inbox
         self._backoff.succeeded(attempt)
+
+
+async def _status_written_or_episode_queued(state: InstanceState, status_write: asyncio.Task[None]) -> None:
+    """Wait until the Instances write ends or another episode is queued for writing, whichever is first."""
+    state.episode_queued.clear()
+    queued = asyncio.ensure_future(state.episode_queued.wait())
+    try:
+        await asyncio.wait([status_write, queued], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        queued.cancel()

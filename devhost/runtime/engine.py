@@ -365,6 +365,7 @@ class Engine:
         apply_result(record, result, now)
         episode = Uncommitted(execution, result, batch, now, record)
         state.uncommitted.append(episode)
+        state.episode_queued.set()
         self._start_activities(state.instance_id, execution, result, episode.speculation)
         if state.committer is None:
             state.committer = asyncio.ensure_future(self.checkpoints.write_all(state))

@@ -52,6 +52,8 @@ class InstanceState:
     """Why the last group of uncommitted episodes could not be written (they are to be rolled back)."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when an event arrives or a write ends: the drain loop may have work again."""
+    episode_queued: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when an episode joins `uncommitted`: the committer stops waiting for an Instances write."""
 
     @property
     def working_record(self) -> InstanceRecord | None:

@@ -40,6 +40,21 @@ def hold_appends(running: Running, before: Callable[[int], Awaitable[None]]) -> 
     return written
 
 
+def hold_status_writes(running: Running, before: Callable[[int], Awaitable[None]]) -> list[RuntimeStatus]:
+    """Run `before(call number)` ahead of every Instances upsert; returns the statuses written."""
+    instances = running.hub.instances
+    real_upsert = instances.upsert_instance
+    written: list[RuntimeStatus] = []
+
+    async def upsert(record: Any, *, replace: bool = False) -> None:
+        await before(len(written))
+        await real_upsert(record, replace=replace)
+        written.append(record.runtime_status)
+
+    instances.upsert_instance = upsert  # type: ignore[method-assign]
+    return written
+
+
 def well_formed(history: list[dict[str, Any]]) -> None:
     """Each task scheduled and completed exactly once; episodes framed Started ... Completed."""
     types = [EventType(e["EventType"]).name for e in history]
@@ -71,6 +86,38 @@ async def test_episodes_that_finish_during_a_write_share_the_next_batch(running:
     assert json.loads(view.record.output or "") == [f"Hello {city}!" for city in CITIES]
     assert len(written) == 2  # the first episode, then the six others in one group
     assert sum(written) == len(view.history)
+    well_formed(view.history)
+    await assert_stored_as_shown(running, instance_id, view)
+
+
+async def test_history_is_written_on_while_the_instances_row_waits_and_the_row_then_shows_the_latest(
+    running: Running,
+) -> None:
+    """The first Instances upsert is held: the later episodes' History batches are written meanwhile
+    (not after it), and once it lands one more upsert shows the end of everything written since."""
+    release = asyncio.Event()
+
+    async def hold_first_status(number: int) -> None:
+        if number == 0:
+            await asyncio.wait_for(release.wait(), 10)
+
+    statuses = hold_status_writes(running, hold_first_status)
+    appended = hold_appends(running, lambda number: asyncio.sleep(0))
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if any(event["EventType"] == EventType.ExecutionCompleted for event in state.history):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("History was not written to the end while the first Instances upsert waited")
+    assert len(appended) >= 2
+    assert statuses == []  # the held upsert has not landed
+
+    release.set()
+    view = await running.wait(instance_id)
+    assert statuses == [RuntimeStatus.Running, RuntimeStatus.Completed]
+    assert sum(appended) == len(view.history)
     well_formed(view.history)
     await assert_stored_as_shown(running, instance_id, view)
 
