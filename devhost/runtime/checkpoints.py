@@ -54,11 +54,14 @@ class CheckpointWriter:
 
         The Instances row is written beside the next group's History batch: only the order of the
         upserts matters (each one after the batches of the episodes it shows). Groups whose batches
-        landed while an upsert was in flight share the next one, which shows the latest of them. An
-        episode that finishes while an upsert is in flight is written at once, not after it.
+        landed while an upsert was in flight share the next one, which shows the latest of them. So
+        does a group whose batch landed when the next group was already waiting to be written (the
+        row then trails History by that one batch, never by two). An episode that finishes while an
+        upsert is in flight is written at once, not after it.
         """
         written: list[Uncommitted] = []  # episodes whose History rows landed, awaiting the Instances row
         status_write: asyncio.Task[None] | None = None
+        deferred = False  # the last group's row waits for the next group's batch
         try:
             while state.uncommitted or (status_write is not None and not status_write.done()):
                 if not state.uncommitted:
@@ -77,13 +80,21 @@ class CheckpointWriter:
                 state.record = group[-1].record
                 written.extend(group)
                 if status_write is None or status_write.done():
-                    status_write = asyncio.ensure_future(self._write_statuses(state.instance_id, written))
-                    self._track(status_write)
+                    deferred = bool(state.uncommitted) and not deferred
+                    if not deferred:
+                        status_write = self._start_status_write(state.instance_id, written)
+            if written and (status_write is None or status_write.done()):  # a failed write ended the loop
+                self._start_status_write(state.instance_id, written)
             # No await between the loop's last look at `uncommitted` and `finally`: an episode added
             # meanwhile would see a committer and never be written.
         finally:
             state.committer = None
             state.wake.set()
+
+    def _start_status_write(self, instance_id: str, written: list[Uncommitted]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(self._write_statuses(instance_id, written))
+        self._track(task)
+        return task
 
     async def _write_statuses(self, instance_id: str, written: list[Uncommitted]) -> None:
         """Upsert the Instances row as the latest written episode left it, then start the work of
