@@ -57,16 +57,16 @@ class CheckpointWriter:
         landed while an upsert was in flight share the next one, which shows the latest of them. So
         does a group whose batch landed when the next group was already waiting to be written (the
         row then trails History by that one batch, never by two). An episode that finishes while an
-        upsert is in flight is written at once, not after it.
+        upsert is in flight is written at once, not after it. One task per instance writes the row
+        (`InstanceState.row_writer`), so its upserts stay in order even when a committer ended on a
+        failed write and the next one starts while the row is still being written.
         """
-        written: list[Uncommitted] = []  # episodes whose History rows landed, awaiting the Instances row
-        status_write: asyncio.Task[None] | None = None
         deferred = False  # the last group's row waits for the next group's batch
         try:
-            while state.uncommitted or (status_write is not None and not status_write.done()):
+            while state.uncommitted or _writing_row(state):
                 if not state.uncommitted:
-                    assert status_write is not None
-                    await _status_written_or_episode_queued(state, status_write)
+                    assert state.row_writer is not None
+                    await _row_written_or_episode_queued(state, state.row_writer)
                     continue
                 group = list(state.uncommitted)
                 new_events = group_events(group)
@@ -78,37 +78,37 @@ class CheckpointWriter:
                 del state.uncommitted[: len(group)]
                 state.history.extend(new_events)
                 state.record = group[-1].record
-                written.extend(group)
-                if status_write is None or status_write.done():
+                state.awaiting_row.extend(group)
+                if not _writing_row(state):
                     deferred = bool(state.uncommitted) and not deferred
                     if not deferred:
-                        status_write = self._start_status_write(state.instance_id, written)
-            if written and (status_write is None or status_write.done()):  # a failed write ended the loop
-                self._start_status_write(state.instance_id, written)
+                        self._start_row_writer(state)
+            if state.awaiting_row and not _writing_row(state):  # a failed write ended the loop
+                self._start_row_writer(state)
             # No await between the loop's last look at `uncommitted` and `finally`: an episode added
             # meanwhile would see a committer and never be written.
         finally:
             state.committer = None
             state.wake.set()
 
-    def _start_status_write(self, instance_id: str, written: list[Uncommitted]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(self._write_statuses(instance_id, written))
-        self._track(task)
-        return task
+    def _start_row_writer(self, state: InstanceState) -> None:
+        state.row_writer = asyncio.ensure_future(self._write_rows(state))
+        self._track(state.row_writer)
 
-    async def _write_statuses(self, instance_id: str, written: list[Uncommitted]) -> None:
-        """Upsert the Instances row as the latest written episode left it, then start the work of
-        every episode it covers; again while more were written meanwhile."""
-        while written:
-            episodes = list(written)
-            del written[:]
+    async def _write_rows(self, state: InstanceState) -> None:
+        """Upsert the Instances row as the latest episode awaiting it left it, then start the work of
+        every episode it covers; again while more landed meanwhile."""
+        while state.awaiting_row:
+            episodes = list(state.awaiting_row)
+            del state.awaiting_row[:]
             record = episodes[-1].record
             await self._backoff.until_stored(
-                f"status of {instance_id}", functools.partial(self._hub.instances.upsert_instance, record)
+                f"status of {state.instance_id}",
+                functools.partial(self._hub.instances.upsert_instance, record),
             )
             for episode in episodes:
                 settle(episode.batch)  # recorded: the client operations that sent these events are done
-                self._on_written(instance_id, episode)
+                self._on_written(state.instance_id, episode)
 
     def roll_back(self, state: InstanceState) -> None:
         """Undo the uncommitted episodes after their write certainly failed: their events go back to the
@@ -170,11 +170,15 @@ class CheckpointWriter:
         self._backoff.succeeded(attempt)
 
 
-async def _status_written_or_episode_queued(state: InstanceState, status_write: asyncio.Task[None]) -> None:
+def _writing_row(state: InstanceState) -> bool:
+    return state.row_writer is not None and not state.row_writer.done()
+
+
+async def _row_written_or_episode_queued(state: InstanceState, row_writer: asyncio.Task[None]) -> None:
     """Wait until the Instances write ends or another episode is queued for writing, whichever is first."""
     state.episode_queued.clear()
     queued = asyncio.ensure_future(state.episode_queued.wait())
     try:
-        await asyncio.wait([status_write, queued], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([row_writer, queued], return_when=asyncio.FIRST_COMPLETED)
     finally:
         queued.cancel()

@@ -48,6 +48,10 @@ class InstanceState:
     """Failed episodes to run again, oldest first, each alone and at its original time."""
     uncommitted: list[Uncommitted] = field(default_factory=list)
     committer: asyncio.Task[None] | None = None
+    awaiting_row: list[Uncommitted] = field(default_factory=list)
+    """Episodes whose History rows landed and whose Instances row is not written yet (in order)."""
+    row_writer: asyncio.Task[None] | None = None
+    """The one task writing the Instances row (so upserts stay in order, whichever committer ran)."""
     commit_failure: Exception | None = None
     """Why the last group of uncommitted episodes could not be written (they are to be rolled back)."""
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -69,8 +73,10 @@ class InstanceState:
 
     @property
     def busy(self) -> bool:
-        """Something is queued, running, being written or waiting to be retried."""
-        return bool(self.inbox or self.draining or self.uncommitted or self.retries or self.lock.locked())
+        """Something is queued, running, being written (History or Instances) or waiting to be retried."""
+        if self.inbox or self.draining or self.uncommitted or self.retries or self.lock.locked():
+            return True
+        return bool(self.awaiting_row) or (self.row_writer is not None and not self.row_writer.done())
 
     @property
     def execution_id(self) -> str | None:

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -60,21 +60,31 @@ async def within(awaitable: Awaitable[T], timeout_s: float | None, function_name
 async def in_thread(
     executor: Executor, call: Callable[[], T], timeout_s: float | None, function_name: str
 ) -> T:
-    """Run `call` in `executor`; the time limit starts once a thread has picked it up."""
+    """Run `call` in `executor`; the time limit starts once a thread has picked it up.
+
+    The thread notes when it starts (no wake-up of the event loop for that: one cross-thread wake-up
+    per call, for the result, keeps a quick function quick); the wait is extended by the time the
+    call spent queued for a thread.
+    """
     loop = asyncio.get_running_loop()
-    started: asyncio.Future[None] = loop.create_future()
+    started_at: list[float] = []
 
     def run() -> T:
-        loop.call_soon_threadsafe(_resolve, started)
+        started_at.append(loop.time())  # loop.time() is the monotonic clock, safe from any thread
         return call()
 
     result = loop.run_in_executor(executor, run)
-    if timeout_s is not None:
-        either: list[asyncio.Future[Any]] = [started, result]
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-    return await within(result, timeout_s, function_name)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+    if timeout_s is None:
+        return await result
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            done, _ = await asyncio.wait([result], timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:
+            result.cancel()  # a call still queued for a thread never runs
+            raise
+        if done:
+            return result.result()
+        if started_at and loop.time() >= started_at[0] + timeout_s:
+            raise FunctionTimeoutError(function_name, timeout_s)
+        deadline = (started_at[0] if started_at else loop.time()) + timeout_s

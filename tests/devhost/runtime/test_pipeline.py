@@ -45,9 +45,12 @@ def hold_status_writes(running: Running, before: Callable[[int], Awaitable[None]
     instances = running.hub.instances
     real_upsert = instances.upsert_instance
     written: list[RuntimeStatus] = []
+    calls = 0
 
     async def upsert(record: Any, *, replace: bool = False) -> None:
-        await before(len(written))
+        nonlocal calls
+        calls += 1
+        await before(calls - 1)
         await real_upsert(record, replace=replace)
         written.append(record.runtime_status)
 
@@ -233,13 +236,19 @@ async def test_a_write_refused_by_a_conflicting_writer_rolls_back_and_runs_again
     assert sum(written) == len(view.history)
 
 
-async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row(running: Running) -> None:
+async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row_first(running: Running) -> None:
     """The first episode's batch lands while the event's episode waits to be written, so its row
     waits for that write; the write fails (a conflicting writer): the first episode's row is written
-    anyway, and the event's episode runs again and completes."""
+    anyway, and before the row of the event's episode, which runs again and completes meanwhile."""
     instance_id = "deferred-then-refused"
     table = running.hub.history.table
-    statuses = hold_status_writes(running, lambda number: asyncio.sleep(0))
+    rerun_written = asyncio.Event()
+
+    async def hold_first_row_until_the_rerun_is_written(number: int) -> None:
+        if number == 0:
+            await asyncio.wait_for(rerun_written.wait(), 10)
+
+    statuses = hold_status_writes(running, hold_first_row_until_the_rerun_is_written)
     interfered = asyncio.Event()
 
     async def event_queued_then_conflict(number: int) -> None:
@@ -254,6 +263,8 @@ async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row(ru
             interfered.set()
             sentinel = {"PartitionKey": escape_partition_key(instance_id), "RowKey": SENTINEL_ROW_KEY}
             await table.upsert({**sentinel, "Intruder": "yes"})
+        elif number == 1:
+            asyncio.get_running_loop().call_later(0.2, rerun_written.set)  # once this append has landed
 
     written = hold_appends(running, event_queued_then_conflict)
     await running.client.start("approval", instance_id, None)
