@@ -2,9 +2,9 @@
 an episode's client CPU building and parsing the multipart body with the stdlib `email` package
 (measured 7.6-9.0 ms per 5-row batch vs 1.3-1.7 ms here, bench/README.md).
 
-The request goes through the table client's own pipeline (signing, retries, request counting); only the
-`$batch` body and the reading of its answer are done here (`table_wire.py` has what single-entity
-writes share with it).
+The request goes through the short pipeline of `table_wire.WireTable` (the table client's own signing,
+request-id and counting policies, the devhost's retries); only the `$batch` body and the reading of its
+answer are done here (`table_wire.py` has what single-entity writes share with it).
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from azure.core import MatchConditions
 from azure.core.rest import HttpRequest
 from azure.data.tables import UpdateMode
-from azure.data.tables.aio import TableClient as AsyncTableClient
 
 from devhost.storage.table_wire import (
     API_VERSION,
     ENTITY_HEADERS,
     BatchOperation,
-    endpoint,
+    WireTable,
     entity_json,
     entity_url,
     service_error,
@@ -58,13 +57,11 @@ def _part(index: int, base: str, table: str, operation: BatchOperation) -> str:
     )
 
 
-async def submit_batch(client: AsyncTableClient, operations: Sequence[BatchOperation]) -> list[str | None]:
+async def submit_batch(table: WireTable, operations: Sequence[BatchOperation]) -> list[str | None]:
     """Commit the operations atomically in one `$batch` request; the ETag of each operation."""
-    base = endpoint(client)
+    base = table.base
     changeset, batch = f"changeset_{uuid.uuid4()}", f"batch_{uuid.uuid4()}"
-    parts = "".join(
-        f"--{changeset}\r\n{_part(i, base, client.table_name, op)}" for i, op in enumerate(operations)
-    )
+    parts = "".join(f"--{changeset}\r\n{_part(i, base, table.name, op)}" for i, op in enumerate(operations))
     payload = (
         f"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n{parts}"
         f"--{changeset}--\r\n\r\n--{batch}--\r\n"
@@ -81,10 +78,9 @@ async def submit_batch(client: AsyncTableClient, operations: Sequence[BatchOpera
         },
         content=payload,
     )
-    response = await client._client.send_request(request, stream=True)
-    data: bytes = await response.read()
-    if response.status_code != 202:
-        raise service_error(response.status_code, data, "the batch request")
+    status, _, data = await table.send(request)
+    if status != 202:
+        raise service_error(status, data, "the batch request")
     statuses = [int(status) for status in _STATUS.findall(data)]
     failed = next((status for status in statuses if not 200 <= status < 300), None)
     if failed is not None:

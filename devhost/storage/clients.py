@@ -20,6 +20,7 @@ from devhost.storage.connection import StorageAccount, parse_connection_string
 from devhost.storage.counters import RequestCounter
 from devhost.storage.queues import Queue
 from devhost.storage.retry import DoublingRetry, RetrySettings, TableRetryPolicy
+from devhost.storage.table_wire import WireTable
 from devhost.storage.tables import Table
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class StorageClients:
         self.account = account
         self.counter = counter
         self._session = session
-        self._table_retry = TableRetryPolicy(retry)
+        self._retry = retry
         self._blob_service = BlobServiceClient(
             account.blob_endpoint,
             credential=account.credential,
@@ -92,11 +93,13 @@ class StorageClients:
                 name,
                 credential=self.account.credential,
                 transport=self._transport(),
-                per_call_policies=[self._table_retry],
+                # A policy instance per pipeline: azure-core links each one to the next policy of its own.
+                per_call_policies=[TableRetryPolicy(self._retry)],
                 retry_total=0,  # the SDK's policy is replaced by TableRetryPolicy (see devhost.storage.retry)
                 raw_request_hook=self.counter.hook("table"),
             )
-            table = self._tables[name] = Table(client)
+            wire = WireTable(client, TableRetryPolicy(self._retry), self._transport())
+            table = self._tables[name] = Table(client, wire)
         return table
 
     def container(self, name: str) -> BlobContainer:

@@ -1,8 +1,9 @@
-"""What the hand-written table requests share: entity URLs and bodies, headers, service errors.
+"""What the hand-written table requests share: where they go, entity URLs and bodies, headers, errors.
 
 The table SDK spends most of a small request's client CPU in its generated serialisation layer; the
 devhost's hot writes (`batch.py`, `entity_writes.py`) build the HTTP request themselves and send it
-through the table client's own pipeline, so signing, retries and request counting stay the SDK's.
+through a short pipeline made of the table client's own policies (`WireTable`), so signing, the
+request id, the date headers and request counting are the SDK's, and retries the devhost's.
 Entity properties are serialised with the SDK's own EDM rules; a failure is raised as the azure-core
 error the SDK would raise, so `storage_call` translates it as usual.
 """
@@ -20,6 +21,17 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
+from azure.core.pipeline import AsyncPipeline
+from azure.core.pipeline.policies import (
+    AsyncHTTPPolicy,
+    AzureSasCredentialPolicy,
+    CustomHookPolicy,
+    RequestIdPolicy,
+)
+from azure.core.pipeline.transport import AsyncHttpTransport
+from azure.core.rest import HttpRequest
+from azure.data.tables._authentication import SharedKeyCredentialPolicy
+from azure.data.tables._policies import StorageHeadersPolicy
 from azure.data.tables._serialize import _add_entity_properties
 from azure.data.tables.aio import TableClient
 
@@ -41,9 +53,37 @@ _ERRORS_BY_STATUS: dict[int, type[HttpResponseError]] = {
 }
 
 
-def endpoint(client: TableClient) -> str:
-    """The account's table endpoint the client talks to."""
-    return f"{client.scheme}://{client._primary_hostname}"
+_CREDENTIAL_POLICIES = (SharedKeyCredentialPolicy, AzureSasCredentialPolicy)
+_KEPT_POLICIES = (RequestIdPolicy, StorageHeadersPolicy, *_CREDENTIAL_POLICIES, CustomHookPolicy)
+"""The table client's policies that shape a hand-built request on the wire, in the client's order."""
+
+
+class WireTable:
+    """One table's hand-built requests: its endpoint and name, and the short pipeline they go through.
+
+    The table client's pipeline has fourteen policies; passing a small request through them costs about
+    a fifth of its client CPU (0.98 vs 0.77 ms per upsert, measured). A hand-built request needs only
+    what changes it on the wire: the devhost's retries, then the client's own request-id, date-header,
+    signing and request-counting policies (the same objects: they keep no per-pipeline state). Left
+    out: user agent, proxies, redirects, secondary-host routing, response decoding (the caller reads
+    the answer), HTTP logging and tracing.
+    """
+
+    def __init__(
+        self, client: TableClient, retry: AsyncHTTPPolicy[Any, Any], transport: AsyncHttpTransport[Any, Any]
+    ) -> None:
+        policies: list[Any] = [p for p in client._policies if isinstance(p, _KEPT_POLICIES)]
+        if sum(isinstance(p, _CREDENTIAL_POLICIES) for p in policies) != 1:
+            raise TypeError(f"the table client for {client.table_name} signs its requests in an unknown way")
+        self.base = f"{client.scheme}://{client._primary_hostname}"
+        self.name = client.table_name
+        self._pipeline: AsyncPipeline[HttpRequest, Any] = AsyncPipeline(transport, [retry, *policies])
+
+    async def send(self, request: HttpRequest) -> tuple[int, Mapping[str, str], bytes]:
+        """Send `request` (retried by the retry policy); its status, headers and body."""
+        response = (await self._pipeline.run(request, stream=True)).http_response
+        data: bytes = await response.read()
+        return response.status_code, response.headers, data
 
 
 def entity_url(base: str, table: str, entity: Mapping[str, Any]) -> str:

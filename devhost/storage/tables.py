@@ -25,7 +25,7 @@ from devhost.storage.errors import (
     StorageNotFoundError,
     storage_call,
 )
-from devhost.storage.table_wire import BatchOperation
+from devhost.storage.table_wire import BatchOperation, WireTable
 
 MAX_BATCH_OPERATIONS = 100
 _TABLE_NOT_FOUND = "TableNotFound"
@@ -70,10 +70,12 @@ def odata_datetime(value: datetime) -> str:
 class Table:
     """One table of the storage account."""
 
-    __slots__ = ("_client", "name")
+    __slots__ = ("_client", "_wire", "name")
 
-    def __init__(self, client: TableClient) -> None:
+    def __init__(self, client: TableClient, wire: WireTable) -> None:
         self._client = client
+        self._wire = wire
+        """Where the hot writes (upsert, insert, transactions) go, built by hand (see table_wire.py)."""
         self.name: str = client.table_name
 
     async def close(self) -> None:
@@ -109,12 +111,12 @@ class Table:
     async def upsert(self, entity: Mapping[str, Any], *, replace: bool = False) -> str:
         """Insert-or-merge (default) or insert-or-replace; returns the new ETag."""
         with storage_call(f"upsert entity into {self.name}"):
-            return await upsert_entity(self._client, entity, replace=replace)
+            return await upsert_entity(self._wire, entity, replace=replace)
 
     async def insert(self, entity: Mapping[str, Any]) -> str:
         """Insert a new entity (StorageConflictError if it exists); returns its ETag."""
         with storage_call(f"insert entity into {self.name}"):
-            return await insert_entity(self._client, entity)
+            return await insert_entity(self._wire, entity)
 
     async def update(self, entity: Mapping[str, Any], *, etag: str, replace: bool = False) -> str:
         """Merge (default) or replace if unchanged since `etag` (else StorageEtagMismatchError)."""
@@ -168,7 +170,7 @@ class Table:
     async def transact(self, operations: Sequence[BatchOperation]) -> list[str | None]:
         """Commit up to 100 operations on one partition atomically (one request); ETag per operation."""
         with storage_call(f"entity-group transaction on {self.name}"):
-            return await submit_batch(self._client, operations)
+            return await submit_batch(self._wire, operations)
 
 
 def _encode_token(token: Any) -> str | None:

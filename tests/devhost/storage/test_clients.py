@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from azure.core.credentials import AzureNamedKeyCredential
+from azure.data.tables import AccountSasPermissions, ResourceTypes, generate_account_sas
 
 from devhost.storage import (
     RetrySettings,
     StorageClients,
     StorageConflictError,
+    StorageForbiddenError,
     StorageUnavailableError,
     insert_op,
     upsert_op,
 )
-from tests.support.azurite import DEV_ACCOUNT, DEV_KEY, free_port
+from tests.support.azurite import DEV_ACCOUNT, DEV_KEY, Azurite, free_port
 
 pytestmark = pytest.mark.azurite
 
@@ -90,3 +94,39 @@ async def test_unreachable_storage_is_retried_then_reported_unavailable() -> Non
     assert table_down.value.status_code is None
     assert "entity-group transaction on Hub1History failed" in str(table_down.value)
     assert time.monotonic() - started < 5
+
+
+def sas_connection_string(azurite: Azurite, permission: AccountSasPermissions) -> str:
+    """Azurite's table endpoint with an account SAS (no key) granting `permission`."""
+    sas = generate_account_sas(
+        AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+        resource_types=ResourceTypes(service=True, object=True),
+        permission=permission,
+        expiry=datetime.now(UTC) + timedelta(hours=1),
+    )
+    endpoints = [part for part in azurite.connection_string.split(";") if part.endswith(f"/{DEV_ACCOUNT}")]
+    return ";".join([*endpoints, f"SharedAccessSignature={sas}"])
+
+
+async def test_the_hand_built_writes_are_signed_with_a_shared_access_signature(
+    azurite: Azurite, storage: StorageClients, unique_name: str
+) -> None:
+    await storage.table(unique_name).create_if_missing()  # with the key: an account SAS cannot create tables
+    everything = AccountSasPermissions(read=True, write=True, delete=True, list=True, add=True, update=True)
+    writer = await StorageClients.open(sas_connection_string(azurite, everything))
+    reader = await StorageClients.open(sas_connection_string(azurite, AccountSasPermissions(read=True)))
+    try:
+        table = writer.table(unique_name)
+        await table.insert({"PartitionKey": "p", "RowKey": "inserted"})
+        await table.upsert({"PartitionKey": "p", "RowKey": "upserted", "Value": 1})
+        await table.transact([upsert_op({"PartitionKey": "p", "RowKey": n}, replace=True) for n in "abc"])
+        row = await table.get("p", "upserted")
+        with pytest.raises(StorageForbiddenError):
+            await reader.table(unique_name).upsert({"PartitionKey": "p", "RowKey": "refused"})
+    finally:
+        await writer.close()
+        await reader.close()
+
+    assert row is not None
+    assert row["Value"] == 1
+    assert writer.counter.total == 4
