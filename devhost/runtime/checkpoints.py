@@ -42,10 +42,11 @@ class CheckpointWriter:
         self._track = track
 
     async def settled(self, state: InstanceState) -> None:
-        """Wait until every episode run for the instance is written (the caller holds its lock); a
-        group that could not be written is rolled back (its events are back in the inbox)."""
-        while state.committer is not None:
-            await asyncio.shield(state.committer)
+        """Wait until every episode run for the instance is written, its Instances row included (the
+        caller holds its lock); a group that could not be written is rolled back (its events are back
+        in the inbox)."""
+        while (writing := state.committer or (state.row_writer if _writing_row(state) else None)) is not None:
+            await asyncio.shield(writing)
         if state.commit_failure is not None:
             self.roll_back(state)
 

@@ -239,17 +239,17 @@ async def test_a_write_refused_by_a_conflicting_writer_rolls_back_and_runs_again
 async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row_first(running: Running) -> None:
     """The first episode's batch lands while the event's episode waits to be written, so its row
     waits for that write; the write fails (a conflicting writer): the first episode's row is written
-    anyway, and before the row of the event's episode, which runs again and completes meanwhile."""
+    anyway (slowly here), and the event's episode runs again only after it, then completes."""
     instance_id = "deferred-then-refused"
     table = running.hub.history.table
-    rerun_written = asyncio.Event()
 
-    async def hold_first_row_until_the_rerun_is_written(number: int) -> None:
+    async def slow_first_row(number: int) -> None:
         if number == 0:
-            await asyncio.wait_for(rerun_written.wait(), 10)
+            await asyncio.sleep(0.3)
 
-    statuses = hold_status_writes(running, hold_first_row_until_the_rerun_is_written)
+    statuses = hold_status_writes(running, slow_first_row)
     interfered = asyncio.Event()
+    rows_before_the_rerun: list[RuntimeStatus] = []
 
     async def event_queued_then_conflict(number: int) -> None:
         state = await running.engine.instance(instance_id)
@@ -264,7 +264,7 @@ async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row_fi
             sentinel = {"PartitionKey": escape_partition_key(instance_id), "RowKey": SENTINEL_ROW_KEY}
             await table.upsert({**sentinel, "Intruder": "yes"})
         elif number == 1:
-            asyncio.get_running_loop().call_later(0.2, rerun_written.set)  # once this append has landed
+            rows_before_the_rerun.extend(statuses)
 
     written = hold_appends(running, event_queued_then_conflict)
     await running.client.start("approval", instance_id, None)
@@ -275,5 +275,6 @@ async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row_fi
     assert interfered.is_set()
     assert json.loads(view.record.output or "") == {"decision": "yes"}
     assert len(written) == 2  # the first episode; the event's episode again, after the refused write
+    assert rows_before_the_rerun == [RuntimeStatus.Running]
     assert statuses == [RuntimeStatus.Running, RuntimeStatus.Completed]
     await assert_stored_as_shown(running, instance_id, view)
