@@ -15,13 +15,14 @@ import pytest
 
 from devhost.runtime.backoff import BackoffPolicy
 from devhost.runtime.clock import Clock
-from devhost.worker import LoadedApp, load_app, load_app_settings
-from tests.devhost.fixtures import FIXTURES_DIR
-from tests.devhost.runtime.conftest import Running, start_engine
+from devhost.worker import LoadedApp
+from tests.devhost.runtime.conftest import Running, patterns_app, start_engine
 from tests.e2e.clients import TERMINAL_STATUSES, ManagementApi
 from tests.e2e.harness import DevhostProcess, poll_until, request
 from tests.faults.fixtures import FAULT_APP
 from tests.support.azurite import Azurite
+
+__all__ = ["patterns_app"]  # the runtime tests' fixture: the patterns app loaded in-process
 
 
 def status(management: ManagementApi, instance_id: str) -> dict[str, Any] | None:
@@ -67,17 +68,6 @@ class FaultHost:
     def log(self) -> str:
         assert self.host.log_path is not None
         return self.host.log_path.read_text(errors="replace")
-
-
-@pytest.fixture(scope="module")
-def patterns_app(storage_connection_string: str) -> Iterator[LoadedApp]:
-    """The devhost tests' patterns app, loaded in-process for engine-level fault tests."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATTERNS_HUB", "unused")
-        settings = load_app_settings(FIXTURES_DIR / "patterns_app")
-    loaded = load_app(settings)
-    yield loaded
-    loaded.unload()
 
 
 @pytest.fixture
