@@ -45,8 +45,14 @@ class CheckpointWriter:
         """Wait until every episode run for the instance is written, its Instances row included (the
         caller holds its lock); a group that could not be written is rolled back (its events are back
         in the inbox)."""
-        while (writing := state.committer or (state.row_writer if _writing_row(state) else None)) is not None:
-            await asyncio.shield(writing)
+        while True:
+            if state.committer is not None:
+                await asyncio.shield(state.committer)
+            elif state.row_being_written:
+                assert state.row_writer is not None
+                await asyncio.shield(state.row_writer)
+            else:
+                break
         if state.commit_failure is not None:
             self.roll_back(state)
 
@@ -64,7 +70,7 @@ class CheckpointWriter:
         """
         deferred = False  # the last group's row waits for the next group's batch
         try:
-            while state.uncommitted or _writing_row(state):
+            while state.uncommitted or state.row_being_written:
                 if not state.uncommitted:
                     assert state.row_writer is not None
                     await _row_written_or_episode_queued(state, state.row_writer)
@@ -80,11 +86,11 @@ class CheckpointWriter:
                 state.history.extend(new_events)
                 state.record = group[-1].record
                 state.awaiting_row.extend(group)
-                if not _writing_row(state):
+                if not state.row_being_written:
                     deferred = bool(state.uncommitted) and not deferred
                     if not deferred:
                         self._start_row_writer(state)
-            if state.awaiting_row and not _writing_row(state):  # a failed write ended the loop
+            if state.awaiting_row and not state.row_being_written:  # a failed write ended the loop
                 self._start_row_writer(state)
             # No await between the loop's last look at `uncommitted` and `finally`: an episode added
             # meanwhile would see a committer and never be written.
@@ -169,10 +175,6 @@ class CheckpointWriter:
             lost.maybe_applied = False
             raise lost  # a certain failure now: the episodes run again from the inbox
         self._backoff.succeeded(attempt)
-
-
-def _writing_row(state: InstanceState) -> bool:
-    return state.row_writer is not None and not state.row_writer.done()
 
 
 async def _row_written_or_episode_queued(state: InstanceState, row_writer: asyncio.Task[None]) -> None:

@@ -378,8 +378,8 @@ class Engine:
             raise _NeedsCommittedStateError
 
     async def settled(self, state: InstanceState) -> None:
-        """Wait until every episode run for the instance is written (the caller holds its lock); a
-        group that could not be written is rolled back (its events are back in the inbox)."""
+        """Wait until every episode run for the instance is written, its Instances row included (the
+        caller holds its lock); a group that could not be written is rolled back (see checkpoints.py)."""
         await self.checkpoints.settled(state)
 
     async def _continue_as_new(

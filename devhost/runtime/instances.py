@@ -76,7 +76,12 @@ class InstanceState:
         """Something is queued, running, being written (History or Instances) or waiting to be retried."""
         if self.inbox or self.draining or self.uncommitted or self.retries or self.lock.locked():
             return True
-        return bool(self.awaiting_row) or (self.row_writer is not None and not self.row_writer.done())
+        return bool(self.awaiting_row) or self.row_being_written
+
+    @property
+    def row_being_written(self) -> bool:
+        """The Instances-row writer is at work (see `checkpoints.py`)."""
+        return self.row_writer is not None and not self.row_writer.done()
 
     @property
     def execution_id(self) -> str | None:
