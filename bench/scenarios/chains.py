@@ -9,19 +9,24 @@ from bench.report import Metric
 from bench.rig import CHAINS_APP, Rig, running_engine, sdk_input
 from bench.sizes import Sizes
 from devhost.protocol import EventType
+from devhost.runtime.pipeline import CHECKPOINT_HOLD_S
 
 
 async def requests_per_activity(connection: str, sizes: Sizes) -> list[Metric]:
     """Requests of a chain of N steps minus those of the same orchestrator with no step, per step.
 
-    The baseline has no step so the difference can never vanish: a step's episode can share a write
-    with the steps before it (`devhost/runtime/pipeline.py`), but the first one cannot share the start's.
+    The headline chain's activities each outlast the checkpoint hold (`devhost/runtime/pipeline.py`),
+    so every step is written on its own: the most a step costs. A chain of no-op steps is counted too
+    (`params.quick_steps`): its steps share their writes, so it costs about what its start does. The
+    baseline has no step so the difference cannot vanish by sharing the start's writes.
     """
     async with running_engine(CHAINS_APP, connection) as rig:
         await rig.run("chain", sdk_input(1))  # warm-up: first use of the tables and the connection pool
-        baseline = await _counted_chain(rig, 0)
-        chain = await _counted_chain(rig, sizes.chain_steps)
-    per_step = {service: (chain[service] - baseline[service]) / sizes.chain_steps for service in chain}
+        baseline = await _counted(rig, "paused_chain", _paused(0))
+        chain = await _counted(rig, "paused_chain", _paused(sizes.chain_steps))
+        quick_baseline = await _counted(rig, "chain", sdk_input(0))
+        quick_chain = await _counted(rig, "chain", sdk_input(sizes.chain_steps))
+    per_step = _per_step(chain, baseline, sizes.chain_steps)
     return [
         Metric(
             "requests_per_activity",
@@ -29,19 +34,38 @@ async def requests_per_activity(connection: str, sizes: Sizes) -> list[Metric]:
             "requests",
             {
                 "chains": [0, sizes.chain_steps],
+                "activity_pause_s": PAUSE_S,
+                "checkpoint_hold_s": CHECKPOINT_HOLD_S,
                 "requests_without_steps": baseline,
                 "requests_of_the_chain": chain,
                 "per_step_by_service": per_step,
+                "quick_steps": {
+                    "requests_without_steps": quick_baseline,
+                    "requests_of_the_chain": quick_chain,
+                    "per_step_by_service": _per_step(quick_chain, quick_baseline, sizes.chain_steps),
+                },
                 "counted_with": "devhost.storage.RequestCounter (every HTTP attempt, retries included)",
             },
         )
     ]
 
 
-async def _counted_chain(rig: Rig, steps: int) -> dict[str, int]:
+PAUSE_S = CHECKPOINT_HOLD_S + 0.05
+"""How long each step of the headline chain waits: longer than a checkpoint is held for."""
+
+
+async def _counted(rig: Rig, orchestrator: str, input_text: str) -> dict[str, int]:
     rig.counter.reset()
-    await rig.run("chain", sdk_input(steps))
+    await rig.run(orchestrator, input_text)
     return rig.counter.snapshot()
+
+
+def _paused(steps: int) -> str:
+    return sdk_input({"steps": steps, "pause_s": PAUSE_S})
+
+
+def _per_step(chain: dict[str, int], baseline: dict[str, int], steps: int) -> dict[str, float]:
+    return {service: (chain[service] - baseline[service]) / steps for service in chain}
 
 
 async def hellocities5_throughput(connection: str, sizes: Sizes) -> list[Metric]:

@@ -19,7 +19,7 @@ from devhost.protocol import HistoryEvent
 from devhost.runtime.backoff import Backoff
 from devhost.runtime.inbox import FailedEpisode, log_failed_episode, requeue, settle
 from devhost.runtime.instances import InstanceState
-from devhost.runtime.pipeline import Uncommitted, group_events
+from devhost.runtime.pipeline import CHECKPOINT_HOLD_S, Uncommitted, group_events
 from devhost.storage import StorageUnavailableError
 from devhost.tracking import TaskHub
 
@@ -35,7 +35,10 @@ class CheckpointWriter:
         backoff: Backoff,
         on_written: Callable[[str, Uncommitted], None],
         track: Callable[[asyncio.Task[None]], None],
+        *,
+        hold_s: float = CHECKPOINT_HOLD_S,
     ) -> None:
+        self.hold_s = hold_s
         self._hub = hub
         self._backoff = backoff
         self._on_written = on_written
@@ -45,6 +48,8 @@ class CheckpointWriter:
         """Wait until every episode run for the instance is written, its Instances row included (the
         caller holds its lock); a group that could not be written is rolled back (its events are back
         in the inbox)."""
+        state.flush_requested = True  # a held group is written now
+        state.episode_queued.set()
         while True:
             if state.committer is not None:
                 await asyncio.shield(state.committer)
@@ -58,6 +63,7 @@ class CheckpointWriter:
 
     async def write_all(self, state: InstanceState) -> None:
         """Write the uncommitted episodes, each time as one group, until none is left (see pipeline.py).
+        A group that only its own activities wait for is held first (`_hold`).
 
         The Instances row is written beside the next group's History batch: only the order of the
         upserts matters (each one after the batches of the episodes it shows). Groups whose batches
@@ -75,6 +81,7 @@ class CheckpointWriter:
                     assert state.row_writer is not None
                     await _row_written_or_episode_queued(state, state.row_writer)
                     continue
+                await self._hold(state)
                 group = list(state.uncommitted)
                 new_events = group_events(group)
                 try:
@@ -96,7 +103,23 @@ class CheckpointWriter:
             # meanwhile would see a committer and never be written.
         finally:
             state.committer = None
+            state.flush_requested = False
             state.wake.set()
+
+    async def _hold(self, state: InstanceState) -> None:
+        """Let the group grow while only its own activities wait for it, for `hold_s` at most (see
+        pipeline.py): each episode that joins it and may still be held keeps the hold going."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.hold_s
+        while not state.flush_requested and all(episode.may_be_held for episode in state.uncommitted):
+            remaining = until - loop.time()
+            if remaining <= 0:
+                return
+            state.episode_queued.clear()
+            try:
+                await asyncio.wait_for(state.episode_queued.wait(), remaining)
+            except TimeoutError:
+                return
 
     def _start_row_writer(self, state: InstanceState) -> None:
         state.row_writer = asyncio.ensure_future(self._write_rows(state))

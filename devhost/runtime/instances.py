@@ -58,6 +58,8 @@ class InstanceState:
     """Set when an event arrives or a write ends: the drain loop may have work again."""
     episode_queued: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when an episode joins `uncommitted`: the committer stops waiting for an Instances write."""
+    flush_requested: bool = False
+    """Someone waits for the committed state (`CheckpointWriter.settled`): no group is held back."""
 
     @property
     def working_record(self) -> InstanceRecord | None:

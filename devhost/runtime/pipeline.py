@@ -16,6 +16,16 @@ upon before it is written: a re-run after a failed write must reuse its time, he
 Nor is one that scheduled nothing new (`Uncommitted.can_be_built_upon`): running ahead pays when the
 next step is waiting to start, not while a fan-in collects its results.
 
+An episode's checkpoint may also be *held* for a moment (`CHECKPOINT_HOLD_S`): when every episode of
+the group only started activities and took in only its own start and activity results (`may_be_held`:
+no timer, child, entity request, raised event or other client operation, nothing another party waits to
+see written), the write waits while those activities run, and the episode that takes in a result joins
+the group. A chain of quick activities is thus written as one batch when it ends or reaches a step that
+others wait for, not one batch per round trip. This changes nothing a crash could not already do: the
+activities run at least once, and a re-run after a crash schedules them again; a crash just finds up to
+`CHECKPOINT_HOLD_S` more of such work undone. A caller that needs the committed state
+(`CheckpointWriter.settled`) ends the hold at once.
+
 A write that may have been applied although no answer came back is checked and retried in place (its
 rows are fixed); one that certainly failed (storage unreachable, or a conflicting writer) rolls every
 uncommitted episode back: their events return to the inbox, each to be re-run alone at its original
@@ -28,8 +38,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from devhost.protocol import EpisodeResult, ExecutionInfo, HistoryEvent, InstanceRecord, RuntimeStatus
+from devhost.protocol import (
+    EpisodeResult,
+    EventType,
+    ExecutionInfo,
+    HistoryEvent,
+    InstanceRecord,
+    RuntimeStatus,
+)
 from devhost.runtime.instances import Inbound
+
+CHECKPOINT_HOLD_S = 0.05
+"""How long a checkpoint that nobody waits for may wait for the next episode of its chain (see above)."""
+
+_OWN_INPUTS = frozenset({EventType.ExecutionStarted, EventType.TaskCompleted, EventType.TaskFailed})
+"""The events an episode may take in and still be held: its start and its activities' results."""
 
 
 @dataclass
@@ -64,6 +87,14 @@ class Uncommitted:
         result = self.result
         scheduled = result.activities or result.timers or result.sub_orchestrations
         return result.status is RuntimeStatus.Running and not result.entity_messages and bool(scheduled)
+
+    @property
+    def may_be_held(self) -> bool:
+        """Whether only its own activities wait for this episode's checkpoint (see module docstring)."""
+        result = self.result
+        if not self.can_be_built_upon or result.timers or result.sub_orchestrations:
+            return False
+        return all(item.event["EventType"] in _OWN_INPUTS for item in self.batch)
 
 
 def group_events(group: list[Uncommitted]) -> list[HistoryEvent]:

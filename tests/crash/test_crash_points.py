@@ -46,6 +46,11 @@ def _start(base_url: str, orchestrator: str, instance_id: str, body: object = No
     assert response.status == 202, response.body
 
 
+def _status(base_url: str, instance_id: str) -> dict[str, object]:
+    status: dict[str, object] = request("GET", f"{base_url}{WEBHOOK}/instances/{instance_id}").json()
+    return status
+
+
 def _history(base_url: str, instance_id: str) -> list[dict[str, object]]:
     response = request("GET", f"{base_url}{WEBHOOK}/instances/{instance_id}?showHistory=true")
     history: list[dict[str, object]] = response.json()["historyEvents"]
@@ -62,7 +67,12 @@ def test_activity_killed_after_its_side_effect_reruns_without_repeating_it(
     _start(host.base_url, "book", instance_id)
 
     poll_until(lambda: runs.exists() and runs.read_text().endswith("\n"), timeout_s=10, what="a first run")
-    host.kill()  # the activity did its side effect and now sleeps: nothing about it is checkpointed
+    poll_until(
+        lambda: _status(host.base_url, instance_id)["runtimeStatus"] == "Running",
+        timeout_s=10,
+        what="the checkpoint that schedules the activity",  # held until the activity outlasts the hold
+    )
+    host.kill()  # the activity did its side effect and now sleeps: only its scheduling is checkpointed
     first_pid = int(runs.read_text().split()[0])
     booking = {"booking_id": f"bk-{instance_id}", "booked_by_pid": first_pid}
     assert json.loads((markers / f"{instance_id}.booking").read_text()) == booking

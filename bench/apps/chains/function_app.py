@@ -1,9 +1,11 @@
 # mypy: disable-error-code="untyped-decorator"
-"""The benchmark's orchestrators: Hello3/HelloCities5 chains, an N-step chain and a fan-out of no-ops.
+"""The benchmark's orchestrators: Hello3/HelloCities5 chains, N-step chains and a fan-out of no-ops.
 
-The activities do no work, so what the benchmark measures is the host: episodes, storage, dispatch.
+The activities do no work (one only waits), so what the benchmark measures is the host: episodes,
+storage, dispatch.
 """
 
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -45,6 +47,16 @@ def chain(context: df.DurableOrchestrationContext) -> Generator[Any, Any, int]:
 
 
 @app.orchestration_trigger(context_name="context")
+def paused_chain(context: df.DurableOrchestrationContext) -> Generator[Any, Any, int]:
+    """`steps` sequential activities that each wait `pause_s` seconds (the input's two fields)."""
+    settings = context.get_input() or {}
+    steps = int(settings.get("steps", 0))
+    for _ in range(steps):
+        yield context.call_activity("pause", float(settings["pause_s"]))
+    return steps
+
+
+@app.orchestration_trigger(context_name="context")
 def fan_out(context: df.DurableOrchestrationContext) -> Generator[Any, Any, int]:
     """`width` no-op activities at once (the input), then their count."""
     width = int(context.get_input() or 0)
@@ -60,3 +72,9 @@ def say_hello(city: str) -> str:
 @app.activity_trigger(input_name="value")
 def noop(value: int) -> int:
     return value
+
+
+@app.activity_trigger(input_name="seconds")
+def pause(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds

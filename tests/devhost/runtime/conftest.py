@@ -6,8 +6,9 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,37 @@ async def running(patterns_app: LoadedApp, storage_connection_string: str) -> As
     started = await start_engine(patterns_app, storage_connection_string, hub_name, Clock())
     yield started
     await started.stop()
+
+
+def hold_appends(running: Running, before: Callable[[int], Awaitable[None]]) -> list[int]:
+    """Run `before(call number)` ahead of every History append; returns the event counts written."""
+    history = running.hub.history
+    real_append = history.append_episode
+    written: list[int] = []
+
+    async def append(instance_id: str, execution_id: str, start: int, events: Any, etag: Any) -> str:
+        await before(len(written))
+        etag_after = await real_append(instance_id, execution_id, start, events, etag)
+        written.append(len(events))
+        return etag_after
+
+    history.append_episode = append  # type: ignore[method-assign,assignment]
+    return written
+
+
+def hold_status_writes(running: Running, before: Callable[[int], Awaitable[None]]) -> list[RuntimeStatus]:
+    """Run `before(call number)` ahead of every Instances upsert; returns the statuses written."""
+    instances = running.hub.instances
+    real_upsert = instances.upsert_instance
+    written: list[RuntimeStatus] = []
+    calls = 0
+
+    async def upsert(record: Any, *, replace: bool = False) -> None:
+        nonlocal calls
+        calls += 1
+        await before(calls - 1)
+        await real_upsert(record, replace=replace)
+        written.append(record.runtime_status)
+
+    instances.upsert_instance = upsert  # type: ignore[method-assign]
+    return written

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from devhost.protocol import EventType, RuntimeStatus
 from devhost.tracking.keys import SENTINEL_ROW_KEY, escape_partition_key
-from tests.devhost.runtime.conftest import Running, assert_stored_as_shown, sdk_input
+from tests.devhost.runtime.conftest import (
+    Running,
+    assert_stored_as_shown,
+    hold_appends,
+    hold_status_writes,
+    sdk_input,
+)
 
 pytestmark = pytest.mark.azurite
 
@@ -24,38 +29,12 @@ CITIES = ["A", "B", "C", "D", "E", "F"]
 """Six chained activities: seven episodes."""
 
 
-def hold_appends(running: Running, before: Callable[[int], Awaitable[None]]) -> list[int]:
-    """Run `before(call number)` ahead of every History append; returns the event counts written."""
-    history = running.hub.history
-    real_append = history.append_episode
-    written: list[int] = []
-
-    async def append(instance_id: str, execution_id: str, start: int, events: Any, etag: Any) -> str:
-        await before(len(written))
-        etag_after = await real_append(instance_id, execution_id, start, events, etag)
-        written.append(len(events))
-        return etag_after
-
-    history.append_episode = append  # type: ignore[method-assign,assignment]
-    return written
-
-
-def hold_status_writes(running: Running, before: Callable[[int], Awaitable[None]]) -> list[RuntimeStatus]:
-    """Run `before(call number)` ahead of every Instances upsert; returns the statuses written."""
-    instances = running.hub.instances
-    real_upsert = instances.upsert_instance
-    written: list[RuntimeStatus] = []
-    calls = 0
-
-    async def upsert(record: Any, *, replace: bool = False) -> None:
-        nonlocal calls
-        calls += 1
-        await before(calls - 1)
-        await real_upsert(record, replace=replace)
-        written.append(record.runtime_status)
-
-    instances.upsert_instance = upsert  # type: ignore[method-assign]
-    return written
+@pytest.fixture
+def running(running: Running) -> Running:
+    """The engine writing each group as soon as no write is in flight: no checkpoint is held (see
+    test_checkpoint_hold.py), so the moments between writes are the tests' to choose."""
+    running.engine.checkpoints.hold_s = 0
+    return running
 
 
 def well_formed(history: list[dict[str, Any]]) -> None:

@@ -1,0 +1,175 @@
+"""Checkpoints held while only their own activities wait for them (`devhost.runtime.pipeline`): a chain of
+quick activities is written once, a slow activity's scheduling is written when the hold ends, whatever
+someone waits for is written at once, and a host stopped during a hold loses only activity runs.
+
+The writes go to the real Azurite; the tests count them and gate activities to choose their timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from devhost.protocol import EventType, RuntimeStatus
+from devhost.runtime.clock import Clock
+from devhost.runtime.recovery import recover
+from devhost.worker import LoadedApp
+from tests.devhost.runtime.conftest import (
+    Running,
+    assert_stored_as_shown,
+    hold_appends,
+    hold_status_writes,
+    sdk_input,
+    start_engine,
+)
+
+pytestmark = pytest.mark.azurite
+
+LONG_HOLD_S = 30.0
+"""Longer than any test waits: only the end of a chain, or a reason to write, can end such a hold."""
+CITIES = ["A", "B", "C", "D", "E", "F"]
+
+
+async def no_wait(number: int) -> None:
+    """Let every write through at once."""
+
+
+def gate_activities(running: Running, cities_to_hold: set[str]) -> tuple[asyncio.Event, list[str]]:
+    """Make the activities for `cities_to_hold` wait for the returned event; also returns the cities
+    whose activity ran, in order."""
+    release = asyncio.Event()
+    ran: list[str] = []
+    real_call = running.invoker.call_activity
+
+    async def gated_call(spec: Any, payload: Any) -> Any:
+        city = json.loads(payload) if isinstance(payload, str) else payload
+        if city in cities_to_hold:
+            await release.wait()
+        ran.append(city)
+        return await real_call(spec, payload)
+
+    running.invoker.call_activity = gated_call  # type: ignore[method-assign]
+    return release, ran
+
+
+async def until_uncommitted(running: Running, instance_id: str, episodes: int) -> None:
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if len(state.uncommitted) >= episodes:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{episodes} episodes never ran ahead of their checkpoint")
+
+
+async def test_a_chain_of_quick_activities_is_written_as_one_checkpoint(running: Running) -> None:
+    running.engine.checkpoints.hold_s = LONG_HOLD_S
+    appended = hold_appends(running, no_wait)
+    statuses = hold_status_writes(running, no_wait)
+    started = time.monotonic()
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
+    view = await running.wait(instance_id)
+
+    assert time.monotonic() - started < 5  # the completing episode is not held
+    assert json.loads(view.record.output or "") == [f"Hello {city}!" for city in CITIES]
+    assert appended == [4 * (len(CITIES) + 1)]  # seven episodes of four events, one batch
+    assert statuses == [RuntimeStatus.Completed]  # one upsert: Pending, then Completed
+    await assert_stored_as_shown(running, instance_id, view)
+
+
+async def test_an_activity_that_outlasts_the_hold_has_its_scheduling_written_when_the_hold_ends(
+    running: Running,
+) -> None:
+    running.engine.checkpoints.hold_s = 0.2
+    release, _ = gate_activities(running, {"Tokyo"})
+    appended = hold_appends(running, no_wait)
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(["Tokyo"]))
+    started = time.monotonic()
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if state.history:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the first episode was never written")
+
+    assert time.monotonic() - started >= 0.15  # held for the hold, not written at once
+    assert [EventType(e["EventType"]).name for e in state.history] == [
+        "OrchestratorStarted",
+        "ExecutionStarted",
+        "TaskScheduled",
+        "OrchestratorCompleted",
+    ]
+    release.set()
+    view = await running.wait(instance_id)
+    assert appended == [4, 4]
+    assert view.record.runtime_status is RuntimeStatus.Completed
+    await assert_stored_as_shown(running, instance_id, view)
+
+
+async def test_a_caller_that_needs_the_committed_state_ends_the_hold(running: Running) -> None:
+    running.engine.checkpoints.hold_s = LONG_HOLD_S
+    release, _ = gate_activities(running, {"B"})
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(["A", "B"]))
+    await until_uncommitted(running, instance_id, 2)  # started A, took its result in, started B
+    state = await running.engine.instance(instance_id)
+    assert state.history == []
+
+    async with state.lock:
+        await asyncio.wait_for(running.engine.settled(state), 5)
+    stored = await running.hub.history.load_history(instance_id)
+    assert len(state.history) == 8
+    assert stored.events == state.history
+    release.set()
+    view = await running.wait(instance_id)
+    assert json.loads(view.record.output or "") == ["Hello A!", "Hello B!"]
+
+
+async def test_timers_and_raised_events_are_written_at_once(running: Running) -> None:
+    """The approval's first episode creates a timer and its second takes in a raised event: someone
+    waits for each, so neither is held (the raise call returns once the event is recorded)."""
+    running.engine.checkpoints.hold_s = LONG_HOLD_S
+    instance_id = await running.client.start("approval", None, None)
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if any(e["EventType"] == EventType.TimerCreated for e in state.history):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the timer's checkpoint was held")
+
+    await asyncio.wait_for(running.client.raise_event(instance_id, "Decision", json.dumps("yes")), 5)
+    view = await running.wait(instance_id, timeout_s=5)
+    assert json.loads(view.record.output or "") == {"decision": "yes"}
+    await assert_stored_as_shown(running, instance_id, view)
+
+
+async def test_a_host_stopped_during_a_hold_runs_the_chain_again_and_completes_it(
+    running: Running, patterns_app: LoadedApp, storage_connection_string: str
+) -> None:
+    """Two activities ran and the third waits; nothing is written yet. The next host recovers the
+    instance from its Pending row: it runs the chain from the start (the activities run again, as
+    after any crash) and completes it once."""
+    running.engine.checkpoints.hold_s = LONG_HOLD_S
+    _, ran_before = gate_activities(running, {"C"})
+    instance_id = f"held-{uuid.uuid4().hex[:8]}"
+    await running.client.start("hello_sequence", instance_id, sdk_input(["A", "B", "C"]))
+    await until_uncommitted(running, instance_id, 3)
+    assert ran_before == ["A", "B"]
+    await running.engine.close()  # what stopping the host does to its engine
+
+    after = await start_engine(patterns_app, storage_connection_string, running.hub.names.hub, Clock())
+    try:
+        _, ran_after = gate_activities(after, set())
+        await recover(after.engine)
+        view = await after.wait(instance_id)
+        assert ran_after == ["A", "B", "C"]
+        assert json.loads(view.record.output or "") == ["Hello A!", "Hello B!", "Hello C!"]
+        assert [e["EventType"] for e in view.history].count(EventType.ExecutionStarted) == 1
+        await assert_stored_as_shown(after, instance_id, view)
+    finally:
+        await after.stop(delete_hub=False)  # the fixture deletes it
