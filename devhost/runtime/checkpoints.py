@@ -11,6 +11,7 @@ answers to the client operations that sent its events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from devhost.protocol import HistoryEvent
 from devhost.runtime.backoff import Backoff
 from devhost.runtime.inbox import FailedEpisode, log_failed_episode, requeue, settle
 from devhost.runtime.instances import InstanceState
-from devhost.runtime.pipeline import CHECKPOINT_HOLD_S, Uncommitted, group_events
+from devhost.runtime.pipeline import CHECKPOINT_HOLD_S, SATURATED_CHECKPOINT_HOLD_S, Uncommitted, group_events
 from devhost.storage import StorageUnavailableError
 from devhost.tracking import TaskHub
 
@@ -36,9 +37,13 @@ class CheckpointWriter:
         on_written: Callable[[str, Uncommitted], None],
         track: Callable[[asyncio.Task[None]], None],
         *,
+        saturated: Callable[[], bool],
         hold_s: float = CHECKPOINT_HOLD_S,
+        saturated_hold_s: float = SATURATED_CHECKPOINT_HOLD_S,
     ) -> None:
         self.hold_s = hold_s
+        self.saturated_hold_s = saturated_hold_s
+        self._saturated = saturated
         self._hub = hub
         self._backoff = backoff
         self._on_written = on_written
@@ -107,19 +112,19 @@ class CheckpointWriter:
             state.wake.set()
 
     async def _hold(self, state: InstanceState) -> None:
-        """Let the group grow while only its own activities wait for it, for `hold_s` at most (see
-        pipeline.py): each episode that joins it and may still be held keeps the hold going."""
+        """Let the group grow while only its own activities wait for it (see pipeline.py): for `hold_s`
+        at most, or `saturated_hold_s` while every activity slot is taken. Each episode that joins the
+        group and may still be held keeps the hold going."""
         loop = asyncio.get_running_loop()
-        until = loop.time() + self.hold_s
+        started = loop.time()
         while not state.flush_requested and all(episode.may_be_held for episode in state.uncommitted):
-            remaining = until - loop.time()
+            limit = self.saturated_hold_s if self._saturated() else self.hold_s
+            remaining = started + limit - loop.time()
             if remaining <= 0:
                 return
             state.episode_queued.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(state.episode_queued.wait(), remaining)
-            except TimeoutError:
-                return
 
     def _start_row_writer(self, state: InstanceState) -> None:
         state.row_writer = asyncio.ensure_future(self._write_rows(state))

@@ -122,7 +122,13 @@ class Engine:
         self._busy = 0
         self.on_idle: Callable[[], None] | None = None
         self.backoff = Backoff()
-        self.checkpoints = CheckpointWriter(hub, self.backoff, self._start_committed_work, self._track)
+        self.checkpoints = CheckpointWriter(
+            hub,
+            self.backoff,
+            self._start_committed_work,
+            self._track,
+            saturated=lambda: self.activity_slots_full,
+        )
 
     # Instances
 
@@ -572,6 +578,11 @@ class Engine:
             logger.error("background work failed", exc_info=task.exception())
         if self._busy == 0 and self.on_idle is not None:
             self.on_idle()
+
+    @property
+    def activity_slots_full(self) -> bool:
+        """Every activity slot is taken: activities wait for one (`max_concurrent_activities`)."""
+        return self._activity_slots.locked()
 
     @property
     def idle(self) -> bool:

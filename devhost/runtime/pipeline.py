@@ -26,6 +26,13 @@ activities run at least once, and a re-run after a crash schedules them again; a
 `CHECKPOINT_HOLD_S` more of such work undone. A caller that needs the committed state
 (`CheckpointWriter.settled`) ends the hold at once.
 
+While every activity slot is taken, the hold lasts up to `SATURATED_CHECKPOINT_HOLD_S` (the idea of
+PostgreSQL's `commit_delay`, which only applies while other transactions are active): the host is then
+limited by its own work, each write takes CPU from the activities queued for a slot (Azurite's and the
+storage client's), and the group's next result is late anyway. 500 HelloCities5 started at once then
+cost about 3 requests an instance instead of 7 to 8, and a crash under such load re-runs up to that many
+seconds of activities.
+
 A write that may have been applied although no answer came back is checked and retried in place (its
 rows are fixed); one that certainly failed (storage unreachable, or a conflicting writer) rolls every
 uncommitted episode back: their events return to the inbox, each to be re-run alone at its original
@@ -50,6 +57,8 @@ from devhost.runtime.instances import Inbound
 
 CHECKPOINT_HOLD_S = 0.05
 """How long a checkpoint that nobody waits for may wait for the next episode of its chain (see above)."""
+SATURATED_CHECKPOINT_HOLD_S = 5.0
+"""The same while every activity slot is taken (see above)."""
 
 _OWN_INPUTS = frozenset({EventType.ExecutionStarted, EventType.TaskCompleted, EventType.TaskFailed})
 """The events an episode may take in and still be held: its start and its activities' results."""

@@ -111,6 +111,43 @@ async def test_an_activity_that_outlasts_the_hold_has_its_scheduling_written_whe
     await assert_stored_as_shown(running, instance_id, view)
 
 
+async def test_while_every_activity_slot_is_taken_a_checkpoint_is_held_longer(running: Running) -> None:
+    """Four instances' activities take the engine's four slots; a chain started meanwhile queues for
+    one, so its first checkpoint is held past the normal hold. Once slots are free again, the hold
+    ends with the next episode that joins it."""
+    running.engine.checkpoints.hold_s = 0.05
+    running.engine.checkpoints.saturated_hold_s = LONG_HOLD_S
+    release, _ = gate_activities(running, {"busy"})
+    busy = [await running.client.start("hello_sequence", None, sdk_input(["busy"])) for _ in range(4)]
+    for _ in range(500):
+        if running.engine.activity_slots_full:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the four gated activities never took every slot")
+    writes: list[tuple[str, int]] = []
+    real_append = running.hub.history.append_episode
+
+    async def append(instance_id: str, execution_id: str, start: int, events: Any, etag: Any) -> str:
+        writes.append((instance_id, len(events)))
+        return await real_append(instance_id, execution_id, start, events, etag)
+
+    running.hub.history.append_episode = append  # type: ignore[method-assign,assignment]
+    instance_id = await running.client.start("hello_sequence", None, sdk_input(["A", "B"]))
+    await until_uncommitted(running, instance_id, 1)
+    await asyncio.sleep(0.5)  # ten times the normal hold
+    assert (await running.engine.instance(instance_id)).history == []
+
+    release.set()
+    view = await running.wait(instance_id)
+    counts = [count for written_id, count in writes if written_id == instance_id]
+    assert counts[0] >= 8  # the first episode and the one that took in A's result, at least
+    assert sum(counts) == 12
+    assert json.loads(view.record.output or "") == ["Hello A!", "Hello B!"]
+    for other in busy:
+        assert (await running.wait(other)).record.runtime_status is RuntimeStatus.Completed
+
+
 async def test_a_caller_that_needs_the_committed_state_ends_the_hold(running: Running) -> None:
     running.engine.checkpoints.hold_s = LONG_HOLD_S
     release, _ = gate_activities(running, {"B"})
