@@ -70,6 +70,7 @@ from devhost.runtime.inbox import (
     withdraw,
 )
 from devhost.runtime.instances import Inbound, InstanceState, apply_result
+from devhost.runtime.pacing import FanInPacer, awaits_more_results
 from devhost.runtime.pipeline import Speculation, Uncommitted
 from devhost.runtime.timers import TimerKey, TimerService
 from devhost.storage import STORAGE_HEALTH, StorageUnavailableError
@@ -129,6 +130,7 @@ class Engine:
             self._track,
             saturated=lambda: self.activity_slots_full,
         )
+        self.pacer = FanInPacer(lambda: self.activity_slots_full)
 
     # Instances
 
@@ -295,8 +297,11 @@ class Engine:
             return failure
 
     def _must_wait(self, state: InstanceState) -> bool:
-        """Whether the next episode waits for the write in flight: retries, a storage outage and
-        episodes that cannot be built upon (`Uncommitted.can_be_built_upon`) need committed state."""
+        """Whether the next episode waits: for more of a saturated fan-in's results (`pacing.py`), or
+        for the write in flight (retries, a storage outage and episodes that cannot be built upon,
+        `Uncommitted.can_be_built_upon`, need committed state)."""
+        if self.pacer.must_wait(state):
+            return True
         if state.committer is None:
             return False
         if state.retries or not STORAGE_HEALTH.available or not state.inbox:
@@ -370,6 +375,7 @@ class Engine:
         record = dataclasses.replace(record)
         apply_result(record, result, now)
         episode = Uncommitted(execution, result, batch, now, record)
+        state.awaits_more_results = awaits_more_results(result, batch)
         state.uncommitted.append(episode)
         state.episode_queued.set()
         self._start_activities(state.instance_id, execution, result, episode.speculation)

@@ -18,6 +18,7 @@ from devhost.protocol import EpisodeResult, HistoryEvent, InstanceRecord, Runtim
 
 if TYPE_CHECKING:
     from devhost.runtime.inbox import FailedEpisode
+    from devhost.runtime.pacing import FanInPace
     from devhost.runtime.pipeline import Uncommitted
 
 
@@ -58,6 +59,10 @@ class InstanceState:
     """Set when an event arrives or a write ends: the drain loop may have work again."""
     episode_queued: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when an episode joins `uncommitted`: the committer stops waiting for an Instances write."""
+    awaits_more_results: bool = False
+    """Its last episode took in activity results only and scheduled nothing (a fan-in, see pacing.py)."""
+    fan_in_pace: FanInPace | None = None
+    """Its next episode waits for more results until then (see pacing.py)."""
     flush_requested: bool = False
     """Someone waits for the committed state (`CheckpointWriter.settled`): no group is held back."""
 
