@@ -53,16 +53,19 @@ class CheckpointWriter:
         """Wait until every episode run for the instance is written, its Instances row included (the
         caller holds its lock); a group that could not be written is rolled back (its events are back
         in the inbox)."""
-        state.flush_requested = True  # a held group is written now
+        state.flush_requested = True  # a held group is written now (no new one starts: we hold the lock)
         state.episode_queued.set()
-        while True:
-            if state.committer is not None:
-                await asyncio.shield(state.committer)
-            elif state.row_being_written:
-                assert state.row_writer is not None
-                await asyncio.shield(state.row_writer)
-            else:
-                break
+        try:
+            while True:
+                if state.committer is not None:
+                    await asyncio.shield(state.committer)
+                elif state.row_being_written:
+                    assert state.row_writer is not None
+                    await asyncio.shield(state.row_writer)
+                else:
+                    break
+        finally:
+            state.flush_requested = False
         if state.commit_failure is not None:
             self.roll_back(state)
 
@@ -108,7 +111,6 @@ class CheckpointWriter:
             # meanwhile would see a committer and never be written.
         finally:
             state.committer = None
-            state.flush_requested = False
             state.wake.set()
 
     async def _hold(self, state: InstanceState) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,3 +151,40 @@ def hold_status_writes(running: Running, before: Callable[[int], Awaitable[None]
 
     instances.upsert_instance = upsert  # type: ignore[method-assign]
     return written
+
+
+@dataclass
+class ActivityGates:
+    """Activities held until the gate of their input opens; `ran` lists the inputs of those that ran."""
+
+    gates: dict[Any, asyncio.Event]
+    ran: list[Any]
+
+    def open(self, value: Any) -> None:
+        self.gates[value].set()
+
+
+def gate_activities(running: Running, held_inputs: Iterable[Any]) -> ActivityGates:
+    """Make every activity whose input is one of `held_inputs` wait until its gate opens."""
+    gated = ActivityGates({value: asyncio.Event() for value in held_inputs}, [])
+    real_call = running.invoker.call_activity
+
+    async def gated_call(spec: Any, payload: str | None) -> Any:
+        value = None if payload is None else json.loads(payload)
+        if value in gated.gates:
+            await gated.gates[value].wait()
+        gated.ran.append(value)
+        return await real_call(spec, payload)
+
+    running.invoker.call_activity = gated_call  # type: ignore[method-assign]
+    return gated
+
+
+async def until_uncommitted(running: Running, instance_id: str, episodes: int) -> None:
+    """Wait until at least `episodes` episodes of the instance ran ahead of their checkpoint."""
+    state = await running.engine.instance(instance_id)
+    for _ in range(500):
+        if len(state.uncommitted) >= episodes:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{episodes} episodes never ran ahead of their checkpoint")

@@ -22,10 +22,12 @@ from devhost.worker import LoadedApp
 from tests.devhost.runtime.conftest import (
     Running,
     assert_stored_as_shown,
+    gate_activities,
     hold_appends,
     hold_status_writes,
     sdk_input,
     start_engine,
+    until_uncommitted,
 )
 
 pytestmark = pytest.mark.azurite
@@ -37,33 +39,6 @@ CITIES = ["A", "B", "C", "D", "E", "F"]
 
 async def no_wait(number: int) -> None:
     """Let every write through at once."""
-
-
-def gate_activities(running: Running, cities_to_hold: set[str]) -> tuple[asyncio.Event, list[str]]:
-    """Make the activities for `cities_to_hold` wait for the returned event; also returns the cities
-    whose activity ran, in order."""
-    release = asyncio.Event()
-    ran: list[str] = []
-    real_call = running.invoker.call_activity
-
-    async def gated_call(spec: Any, payload: Any) -> Any:
-        city = json.loads(payload) if isinstance(payload, str) else payload
-        if city in cities_to_hold:
-            await release.wait()
-        ran.append(city)
-        return await real_call(spec, payload)
-
-    running.invoker.call_activity = gated_call  # type: ignore[method-assign]
-    return release, ran
-
-
-async def until_uncommitted(running: Running, instance_id: str, episodes: int) -> None:
-    state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if len(state.uncommitted) >= episodes:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{episodes} episodes never ran ahead of their checkpoint")
 
 
 async def test_a_chain_of_quick_activities_is_written_as_one_checkpoint(running: Running) -> None:
@@ -85,7 +60,7 @@ async def test_an_activity_that_outlasts_the_hold_has_its_scheduling_written_whe
     running: Running,
 ) -> None:
     running.engine.checkpoints.hold_s = 0.2
-    release, _ = gate_activities(running, {"Tokyo"})
+    gates = gate_activities(running, ["Tokyo"])
     appended = hold_appends(running, no_wait)
     instance_id = await running.client.start("hello_sequence", None, sdk_input(["Tokyo"]))
     started = time.monotonic()
@@ -104,7 +79,7 @@ async def test_an_activity_that_outlasts_the_hold_has_its_scheduling_written_whe
         "TaskScheduled",
         "OrchestratorCompleted",
     ]
-    release.set()
+    gates.open("Tokyo")
     view = await running.wait(instance_id)
     assert appended == [4, 4]
     assert view.record.runtime_status is RuntimeStatus.Completed
@@ -117,7 +92,7 @@ async def test_while_every_activity_slot_is_taken_a_checkpoint_is_held_longer(ru
     ends with the next episode that joins it."""
     running.engine.checkpoints.hold_s = 0.05
     running.engine.checkpoints.saturated_hold_s = LONG_HOLD_S
-    release, _ = gate_activities(running, {"busy"})
+    gates = gate_activities(running, ["busy"])
     busy = [await running.client.start("hello_sequence", None, sdk_input(["busy"])) for _ in range(4)]
     for _ in range(500):
         if running.engine.activity_slots_full:
@@ -138,7 +113,7 @@ async def test_while_every_activity_slot_is_taken_a_checkpoint_is_held_longer(ru
     await asyncio.sleep(0.5)  # ten times the normal hold
     assert (await running.engine.instance(instance_id)).history == []
 
-    release.set()
+    gates.open("busy")
     view = await running.wait(instance_id)
     counts = [count for written_id, count in writes if written_id == instance_id]
     assert counts[0] >= 8  # the first episode and the one that took in A's result, at least
@@ -150,7 +125,7 @@ async def test_while_every_activity_slot_is_taken_a_checkpoint_is_held_longer(ru
 
 async def test_a_caller_that_needs_the_committed_state_ends_the_hold(running: Running) -> None:
     running.engine.checkpoints.hold_s = LONG_HOLD_S
-    release, _ = gate_activities(running, {"B"})
+    gates = gate_activities(running, ["B"])
     instance_id = await running.client.start("hello_sequence", None, sdk_input(["A", "B"]))
     await until_uncommitted(running, instance_id, 2)  # started A, took its result in, started B
     state = await running.engine.instance(instance_id)
@@ -161,7 +136,7 @@ async def test_a_caller_that_needs_the_committed_state_ends_the_hold(running: Ru
     stored = await running.hub.history.load_history(instance_id)
     assert len(state.history) == 8
     assert stored.events == state.history
-    release.set()
+    gates.open("B")
     view = await running.wait(instance_id)
     assert json.loads(view.record.output or "") == ["Hello A!", "Hello B!"]
 
@@ -192,19 +167,19 @@ async def test_a_host_stopped_during_a_hold_runs_the_chain_again_and_completes_i
     instance from its Pending row: it runs the chain from the start (the activities run again, as
     after any crash) and completes it once."""
     running.engine.checkpoints.hold_s = LONG_HOLD_S
-    _, ran_before = gate_activities(running, {"C"})
+    before = gate_activities(running, ["C"])
     instance_id = f"held-{uuid.uuid4().hex[:8]}"
     await running.client.start("hello_sequence", instance_id, sdk_input(["A", "B", "C"]))
     await until_uncommitted(running, instance_id, 3)
-    assert ran_before == ["A", "B"]
+    assert before.ran == ["A", "B"]
     await running.engine.close()  # what stopping the host does to its engine
 
     after = await start_engine(patterns_app, storage_connection_string, running.hub.names.hub, Clock())
     try:
-        _, ran_after = gate_activities(after, set())
+        rerun = gate_activities(after, [])
         await recover(after.engine)
         view = await after.wait(instance_id)
-        assert ran_after == ["A", "B", "C"]
+        assert rerun.ran == ["A", "B", "C"]
         assert json.loads(view.record.output or "") == ["Hello A!", "Hello B!", "Hello C!"]
         assert [e["EventType"] for e in view.history].count(EventType.ExecutionStarted) == 1
         await assert_stored_as_shown(after, instance_id, view)

@@ -16,7 +16,13 @@ import pytest
 
 from devhost.protocol import EventType, RuntimeStatus
 from devhost.runtime.engine import Engine
-from tests.devhost.runtime.conftest import Running, assert_stored_as_shown, sdk_input
+from tests.devhost.runtime.conftest import (
+    ActivityGates,
+    Running,
+    assert_stored_as_shown,
+    gate_activities,
+    sdk_input,
+)
 
 pytestmark = pytest.mark.azurite
 
@@ -26,21 +32,6 @@ LONG_PACE_S = 30.0
 
 def saturated(monkeypatch: pytest.MonkeyPatch, value: bool) -> None:
     monkeypatch.setattr(Engine, "activity_slots_full", property(lambda engine: value))
-
-
-def gate_squares(running: Running, values: set[int]) -> dict[int, asyncio.Event]:
-    """Make `square(value)` wait for its event, for each value in `values`."""
-    gates = {value: asyncio.Event() for value in values}
-    real_call = running.invoker.call_activity
-
-    async def gated_call(spec: Any, payload: Any) -> Any:
-        value = json.loads(payload)
-        if value in gates:
-            await gates[value].wait()
-        return await real_call(spec, payload)
-
-    running.invoker.call_activity = gated_call  # type: ignore[method-assign]
-    return gates
 
 
 async def took_in(running: Running, instance_id: str, task_id: int, within_s: float) -> float:
@@ -57,6 +48,15 @@ async def took_in(running: Running, instance_id: str, task_id: int, within_s: fl
     raise AssertionError(f"the result of task {task_id} was not taken in within {within_s} s")
 
 
+async def fan_out_of_three_begun(running: Running) -> tuple[str, ActivityGates]:
+    """A fan-out to square(0), square(1), square(2) whose first result is taken in; the other two
+    activities wait for their gates."""
+    gates = gate_activities(running, [1, 2])
+    instance_id = await running.client.start("fan_out", None, sdk_input(3))
+    await took_in(running, instance_id, 0, within_s=5)
+    return instance_id, gates
+
+
 def episodes(history: list[dict[str, Any]]) -> int:
     return sum(1 for event in history if event["EventType"] == EventType.OrchestratorStarted)
 
@@ -68,13 +68,13 @@ async def test_a_saturated_fan_in_takes_its_results_in_together_and_ends_with_th
     as the last is there (unpaced, each would replay the history on its own)."""
     saturated(monkeypatch, True)
     running.engine.pacer.pace_s = LONG_PACE_S
-    gates = gate_squares(running, {1, 2, 3, 4, 5})
+    gates = gate_activities(running, [1, 2, 3, 4, 5])
     started = time.monotonic()
     instance_id = await running.client.start("fan_out", None, sdk_input(6))
     await took_in(running, instance_id, 0, within_s=5)
     for value in range(1, 6):
         await asyncio.sleep(0.05)
-        gates[value].set()
+        gates.open(value)
     view = await running.wait(instance_id)
 
     assert time.monotonic() - started < 10  # the last result ended the pace
@@ -88,14 +88,12 @@ async def test_a_paced_result_is_taken_in_when_the_pace_ends(
 ) -> None:
     saturated(monkeypatch, True)
     running.engine.pacer.pace_s = 0.3
-    gates = gate_squares(running, {1, 2})
-    instance_id = await running.client.start("fan_out", None, sdk_input(3))
-    await took_in(running, instance_id, 0, within_s=5)  # the fan-in has begun
+    instance_id, gates = await fan_out_of_three_begun(running)
 
-    gates[1].set()
+    gates.open(1)
     waited = await took_in(running, instance_id, 1, within_s=5)
     assert waited >= 0.25  # paced, although task 2's result is still missing
-    gates[2].set()
+    gates.open(2)
     assert await took_in(running, instance_id, 2, within_s=5) < 5  # the last result: at once
     view = await running.wait(instance_id)
     assert json.loads(view.record.output or "") == 0 + 1 + 4
@@ -107,13 +105,11 @@ async def test_results_are_taken_in_as_they_come_while_activity_slots_are_free(
 ) -> None:
     saturated(monkeypatch, False)
     running.engine.pacer.pace_s = LONG_PACE_S
-    gates = gate_squares(running, {1, 2})
-    instance_id = await running.client.start("fan_out", None, sdk_input(3))
-    await took_in(running, instance_id, 0, within_s=5)
+    instance_id, gates = await fan_out_of_three_begun(running)
 
-    gates[1].set()
+    gates.open(1)
     await took_in(running, instance_id, 1, within_s=5)  # not paced
-    gates[2].set()
+    gates.open(2)
     view = await running.wait(instance_id)
     assert view.record.runtime_status is RuntimeStatus.Completed
 
@@ -124,10 +120,8 @@ async def test_an_event_other_than_a_result_ends_the_pace(
     """A terminate sent while a result is paced is taken in at once, with that result."""
     saturated(monkeypatch, True)
     running.engine.pacer.pace_s = LONG_PACE_S
-    gates = gate_squares(running, {1, 2})
-    instance_id = await running.client.start("fan_out", None, sdk_input(3))
-    await took_in(running, instance_id, 0, within_s=5)
-    gates[1].set()
+    instance_id, gates = await fan_out_of_three_begun(running)
+    gates.open(1)
     state = await running.engine.instance(instance_id)
     for _ in range(500):
         if state.fan_in_pace is not None:
@@ -140,4 +134,4 @@ async def test_an_event_other_than_a_result_ends_the_pace(
     view = await running.wait(instance_id, timeout_s=5)
     assert view.record.runtime_status is RuntimeStatus.Terminated
     assert await took_in(running, instance_id, 1, within_s=1) < 1
-    gates[2].set()
+    gates.open(2)

@@ -21,6 +21,7 @@ from tests.devhost.runtime.conftest import (
     hold_appends,
     hold_status_writes,
     sdk_input,
+    until_uncommitted,
 )
 
 pytestmark = pytest.mark.azurite
@@ -120,23 +121,15 @@ async def test_the_instances_row_trails_a_streaming_history_by_one_batch_at_most
 
     running.invoker.call_activity = gated_call  # type: ignore[method-assign]
 
-    async def until_uncommitted(episodes: int) -> None:
-        state = await running.engine.instance(instance_id)
-        for _ in range(500):
-            if len(state.uncommitted) >= episodes:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"{episodes} episodes never waited to be written")
-
     async def queue_up_before_each_write(number: int) -> None:
         if number == 0:  # the first episode is being written; two more run meanwhile
             activities_may_run[0].set()
             activities_may_run[1].set()
-            await until_uncommitted(3)
+            await until_uncommitted(running, instance_id, 3)
         elif number == 1:  # the second and third are being written; the rest of the chain runs meanwhile
             for gate in activities_may_run[2:]:
                 gate.set()
-            await until_uncommitted(2 + 4)
+            await until_uncommitted(running, instance_id, 2 + 4)
 
     written = hold_appends(running, queue_up_before_each_write)
     await running.client.start("hello_sequence", instance_id, sdk_input(CITIES))
