@@ -8,15 +8,22 @@ from one episode to the next (every past event is replayed again), so the devhos
 the first time and the resulting (immutable) datetime is handed out again after that. User code sees
 equal datetimes, with the same tzinfo dateutil gives (`tzlocal()` where the local zone is UTC).
 
+A text the first time: the host's own format (`yyyy-MM-ddTHH:mm:ss[.fffffff]Z`, which every history
+timestamp the devhost writes has) is read by a regular expression into the datetime dateutil would
+build, with the tzinfo dateutil gives `Z` on this machine (3 us instead of dateutil's 64 us); any
+other text goes to dateutil.
+
 Only one-argument calls with a `str` are memoized; anything else goes to dateutil as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from dateutil import parser as dateutil_parser
@@ -30,8 +37,25 @@ DISTINCT_TIMESTAMPS_KEPT = 16_384
 """Bounded (least recently used go first): a few MB, more than the distinct texts of a long history."""
 
 
+_HOST_FORMAT = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,7}))?Z")
+
+
+@functools.cache
+def _zulu() -> tzinfo | None:
+    """The tzinfo dateutil gives a `Z` suffix here: `tzlocal()` where the local zone is UTC, else UTC."""
+    return dateutil_parse("2000-01-01T00:00:00Z").tzinfo  # type: ignore[no-any-return]
+
+
 @functools.lru_cache(maxsize=DISTINCT_TIMESTAMPS_KEPT)
 def _parse_text(text: str) -> datetime:
+    match = _HOST_FORMAT.fullmatch(text)
+    if match is not None:
+        year, month, day, hour, minute, second, fraction = match.groups()
+        microsecond = int((fraction or "").ljust(6, "0")[:6])  # dateutil truncates past 6 digits
+        with contextlib.suppress(ValueError):  # no such date: dateutil says so
+            return datetime(
+                int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond, _zulu()
+            )
     parsed: datetime = dateutil_parse(text)
     return parsed
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import random
+from datetime import datetime, timedelta
 
 import pytest
 from azure.durable_functions.models.history import HistoryEvent, HistoryEventType
@@ -33,6 +35,33 @@ def test_answers_are_dateutils_own(text: str) -> None:
         assert type(parsed.tzinfo) is type(expected.tzinfo)
         assert parsed.utcoffset() == expected.utcoffset()
         assert (parsed.year, parsed.microsecond) == (expected.year, expected.microsecond)
+
+
+def host_format_texts(count: int) -> list[str]:
+    """Timestamps as the host writes them, with 0 to 7 fraction digits, over the whole date range."""
+    rng = random.Random(5)
+    texts = []
+    for _ in range(count):
+        moment = datetime(1, 1, 1) + timedelta(seconds=rng.randrange(315_537_897_600))
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(8)))
+        texts.append(moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{digits}" if digits else "") + "Z")
+    return [*texts, "2028-02-29T23:59:59.9999999Z", "2026-11-26T00:00:00.0000001Z"]
+
+
+def test_the_host_format_is_read_into_dateutils_own_answers() -> None:
+    for text in host_format_texts(2_000):
+        parsed, expected = parse_timestamp(text), dateutil_parse(text)
+        assert parsed == expected, text
+        assert type(parsed.tzinfo) is type(expected.tzinfo), text
+        assert parsed.isoformat() == expected.isoformat(), text
+
+
+def test_a_date_that_does_not_exist_fails_as_dateutil_fails() -> None:
+    with pytest.raises(ValueError, match="day is out of range") as ours:
+        parse_timestamp("2026-02-30T00:00:00Z")
+    with pytest.raises(ValueError, match="day is out of range") as dateutils:
+        dateutil_parse("2026-02-30T00:00:00Z")
+    assert str(ours.value) == str(dateutils.value)
 
 
 def test_a_repeated_text_is_parsed_once() -> None:
