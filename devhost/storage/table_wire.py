@@ -4,8 +4,11 @@ The table SDK spends most of a small request's client CPU in its generated seria
 devhost's hot writes (`batch.py`, `entity_writes.py`) build the HTTP request themselves and send it
 through a short pipeline made of the table client's own policies (`WireTable`), so signing, the
 request id, the date headers and request counting are the SDK's, and retries the devhost's.
-Entity properties are serialised with the SDK's own EDM rules; a failure is raised as the azure-core
-error the SDK would raise, so `storage_call` translates it as usual.
+Entity properties are serialised as the real provider's .NET table client sends them: strings, booleans
+and 32-bit integers as plain JSON values, every other type by the Python SDK's own EDM rules (which
+would also mark each string `Edm.String`: bytes that the .NET client does not send, and that Azurite
+would read for every property). A failure is raised as the azure-core error the SDK would raise, so
+`storage_call` translates it as usual.
 """
 
 from __future__ import annotations
@@ -93,9 +96,19 @@ def entity_url(base: str, table: str, entity: Mapping[str, Any]) -> str:
     return f"{base}/{table}(PartitionKey='{partition_key}',RowKey='{row_key}')"
 
 
+_INT32 = range(-(2**31), 2**31)
+
+
 def entity_json(entity: Mapping[str, Any]) -> str:
-    """The entity's JSON body, typed with the SDK's EDM rules (`@odata.type` where needed)."""
-    return json.dumps(_add_entity_properties(entity))
+    """The entity's JSON body: `@odata.type` only where a JSON value does not say the type (see above)."""
+    properties: dict[str, Any] = {}
+    for name, value in entity.items():
+        kind = type(value)
+        if kind is str or kind is bool or (kind is int and value in _INT32):
+            properties[name] = value
+        elif value is not None:
+            properties.update(_add_entity_properties({name: value}))
+    return json.dumps(properties)
 
 
 def service_error(status: int, data: bytes, what: str) -> HttpResponseError:
