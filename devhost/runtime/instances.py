@@ -58,7 +58,8 @@ class InstanceState:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when an event arrives or a write ends: the drain loop may have work again."""
     episode_queued: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set when an episode joins `uncommitted`: the committer stops waiting for an Instances write."""
+    """Set when an episode joins `uncommitted` or `settled()` asks for the written state: the committer
+    stops waiting for an Instances write or a hold."""
     awaits_more_results: bool = False
     """Its last episode took in activity results only and scheduled nothing (a fan-in, see pacing.py)."""
     fan_in_pace: FanInPace | None = None
