@@ -34,7 +34,7 @@ from devhost.protocol.recovery import PendingWork, pending_work
 from devhost.protocol.replay import OrchestratorHandle
 from devhost.protocol.status import render_history_events, render_status, status_http_code
 from devhost.protocol.timefmt import format_status_time, format_timestamp, parse_timestamp
-from devhost.protocol.types import EventType, InstanceRecord, RuntimeStatus
+from devhost.protocol.types import ACTIVITY_RESULTS, EventType, InstanceRecord, RuntimeStatus
 from devhost.protocol.work import (
     ActivityWork,
     EntityMessageWork,
@@ -45,6 +45,7 @@ from devhost.protocol.work import (
 )
 
 __all__ = [
+    "ACTIVITY_RESULTS",
     "HTTP_ACTIVITY_NAME",
     "ActivityWork",
     "EntityBatchOutcome",

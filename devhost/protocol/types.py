@@ -34,6 +34,10 @@ class EventType(enum.IntEnum):
     ExecutionRewound = 21
 
 
+ACTIVITY_RESULTS = frozenset({EventType.TaskCompleted, EventType.TaskFailed})
+"""The events that bring an activity's outcome into an orchestration's history."""
+
+
 class RuntimeStatus(enum.Enum):
     """DurableTask.Core `OrchestrationStatus`; `.value` is the integer used in `ExecutionCompleted`."""
 

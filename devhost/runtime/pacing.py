@@ -17,13 +17,11 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from devhost.protocol import EpisodeResult, EventType, HistoryEvent
+from devhost.protocol import ACTIVITY_RESULTS, EpisodeResult, EventType, HistoryEvent
 from devhost.runtime.instances import Inbound, InstanceState
 
 FAN_IN_PACE_S = 0.25
 """How long a saturated fan-in's next episode may wait for more results (see above)."""
-
-_RESULTS = frozenset({EventType.TaskCompleted, EventType.TaskFailed})
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ def outstanding_results(history: Iterable[HistoryEvent]) -> int:
     for event in history:
         if event["EventType"] == EventType.TaskScheduled:
             outstanding += 1
-        elif event["EventType"] in _RESULTS:
+        elif event["EventType"] in ACTIVITY_RESULTS:
             outstanding -= 1
     return outstanding
 
@@ -82,4 +80,4 @@ class FanInPacer:
 
 
 def _results_only(batch: Iterable[Inbound]) -> bool:
-    return all(item.event["EventType"] in _RESULTS for item in batch)
+    return all(item.event["EventType"] in ACTIVITY_RESULTS for item in batch)

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from devhost.protocol import (
+    ACTIVITY_RESULTS,
     EpisodeResult,
     EventType,
     ExecutionInfo,
@@ -60,7 +61,7 @@ CHECKPOINT_HOLD_S = 0.05
 SATURATED_CHECKPOINT_HOLD_S = 5.0
 """The same while every activity slot is taken (see above)."""
 
-_OWN_INPUTS = frozenset({EventType.ExecutionStarted, EventType.TaskCompleted, EventType.TaskFailed})
+_OWN_INPUTS = ACTIVITY_RESULTS | {EventType.ExecutionStarted}
 """The events an episode may take in and still be held: its start and its activities' results."""
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +22,7 @@ from devhost.protocol import EventType, RuntimeStatus
 from devhost.protocol import history as events
 from devhost.runtime.recovery import recover
 from tests.devhost.messaging.client import QueueClientSide, now_text
-from tests.devhost.runtime.conftest import Running
+from tests.devhost.runtime.conftest import Running, until
 
 pytestmark = pytest.mark.azurite
 
@@ -33,14 +31,6 @@ HELLO = '["Hello Tokyo!","Hello Seattle!","Hello London!"]'
 
 def new_id(prefix: str = "q") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-async def until(check: Callable[[], object], what: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def drained(client_side: QueueClientSide) -> None:

@@ -180,11 +180,18 @@ def gate_activities(running: Running, held_inputs: Iterable[Any]) -> ActivityGat
     return gated
 
 
+async def until(check: Callable[[], object], what: str, timeout_s: float = 10.0) -> None:
+    """Poll `check` until it is true; AssertionError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
 async def until_uncommitted(running: Running, instance_id: str, episodes: int) -> None:
     """Wait until at least `episodes` episodes of the instance ran ahead of their checkpoint."""
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if len(state.uncommitted) >= episodes:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{episodes} episodes never ran ahead of their checkpoint")
+    await until(
+        lambda: len(state.uncommitted) >= episodes, f"{episodes} episodes to run ahead of their checkpoint"
+    )

@@ -27,6 +27,7 @@ from tests.devhost.runtime.conftest import (
     hold_status_writes,
     sdk_input,
     start_engine,
+    until,
     until_uncommitted,
 )
 
@@ -65,12 +66,7 @@ async def test_an_activity_that_outlasts_the_hold_has_its_scheduling_written_whe
     instance_id = await running.client.start("hello_sequence", None, sdk_input(["Tokyo"]))
     started = time.monotonic()
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if state.history:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the first episode was never written")
+    await until(lambda: state.history, "the first episode to be written")
 
     assert time.monotonic() - started >= 0.15  # held for the hold, not written at once
     assert [EventType(e["EventType"]).name for e in state.history] == [
@@ -94,12 +90,7 @@ async def test_while_every_activity_slot_is_taken_a_checkpoint_is_held_longer(ru
     running.engine.checkpoints.saturated_hold_s = LONG_HOLD_S
     gates = gate_activities(running, ["busy"])
     busy = [await running.client.start("hello_sequence", None, sdk_input(["busy"])) for _ in range(4)]
-    for _ in range(500):
-        if running.engine.activity_slots_full:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the four gated activities never took every slot")
+    await until(lambda: running.engine.activity_slots_full, "the four gated activities to take every slot")
     writes: list[tuple[str, int]] = []
     real_append = running.hub.history.append_episode
 
@@ -147,12 +138,10 @@ async def test_timers_and_raised_events_are_written_at_once(running: Running) ->
     running.engine.checkpoints.hold_s = LONG_HOLD_S
     instance_id = await running.client.start("approval", None, None)
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if any(e["EventType"] == EventType.TimerCreated for e in state.history):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the timer's checkpoint was held")
+    await until(
+        lambda: any(e["EventType"] == EventType.TimerCreated for e in state.history),
+        "the timer's checkpoint, which is not held",
+    )
 
     await asyncio.wait_for(running.client.raise_event(instance_id, "Decision", json.dumps("yes")), 5)
     view = await running.wait(instance_id, timeout_s=5)

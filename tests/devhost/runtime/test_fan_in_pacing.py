@@ -22,6 +22,7 @@ from tests.devhost.runtime.conftest import (
     assert_stored_as_shown,
     gate_activities,
     sdk_input,
+    until,
 )
 
 pytestmark = pytest.mark.azurite
@@ -30,8 +31,10 @@ LONG_PACE_S = 30.0
 """Longer than any test waits: only the last result or another event can end such a pace."""
 
 
-def saturated(monkeypatch: pytest.MonkeyPatch, value: bool) -> None:
-    monkeypatch.setattr(Engine, "activity_slots_full", property(lambda engine: value))
+def pace(running: Running, monkeypatch: pytest.MonkeyPatch, *, slots_full: bool, pace_s: float) -> None:
+    """Set whether every activity slot counts as taken, and how long a fan-in is paced for."""
+    monkeypatch.setattr(Engine, "activity_slots_full", property(lambda engine: slots_full))
+    running.engine.pacer.pace_s = pace_s
 
 
 async def took_in(running: Running, instance_id: str, task_id: int, within_s: float) -> float:
@@ -66,8 +69,7 @@ async def test_a_saturated_fan_in_takes_its_results_in_together_and_ends_with_th
 ) -> None:
     """After the first result, five more arrive 50 ms apart: one episode takes them all in, as soon
     as the last is there (unpaced, each would replay the history on its own)."""
-    saturated(monkeypatch, True)
-    running.engine.pacer.pace_s = LONG_PACE_S
+    pace(running, monkeypatch, slots_full=True, pace_s=LONG_PACE_S)
     gates = gate_activities(running, [1, 2, 3, 4, 5])
     started = time.monotonic()
     instance_id = await running.client.start("fan_out", None, sdk_input(6))
@@ -86,8 +88,7 @@ async def test_a_saturated_fan_in_takes_its_results_in_together_and_ends_with_th
 async def test_a_paced_result_is_taken_in_when_the_pace_ends(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saturated(monkeypatch, True)
-    running.engine.pacer.pace_s = 0.3
+    pace(running, monkeypatch, slots_full=True, pace_s=0.3)
     instance_id, gates = await fan_out_of_three_begun(running)
 
     gates.open(1)
@@ -103,8 +104,7 @@ async def test_a_paced_result_is_taken_in_when_the_pace_ends(
 async def test_results_are_taken_in_as_they_come_while_activity_slots_are_free(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    saturated(monkeypatch, False)
-    running.engine.pacer.pace_s = LONG_PACE_S
+    pace(running, monkeypatch, slots_full=False, pace_s=LONG_PACE_S)
     instance_id, gates = await fan_out_of_three_begun(running)
 
     gates.open(1)
@@ -118,17 +118,11 @@ async def test_an_event_other_than_a_result_ends_the_pace(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A terminate sent while a result is paced is taken in at once, with that result."""
-    saturated(monkeypatch, True)
-    running.engine.pacer.pace_s = LONG_PACE_S
+    pace(running, monkeypatch, slots_full=True, pace_s=LONG_PACE_S)
     instance_id, gates = await fan_out_of_three_begun(running)
     gates.open(1)
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if state.fan_in_pace is not None:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the result of task 1 was never paced")
+    await until(lambda: state.fan_in_pace is not None, "the result of task 1 to be paced")
 
     await asyncio.wait_for(running.client.terminate(instance_id, "enough"), 5)
     view = await running.wait(instance_id, timeout_s=5)

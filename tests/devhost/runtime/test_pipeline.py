@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from devhost.protocol import EventType, RuntimeStatus
+from devhost.runtime.instances import InstanceState
 from devhost.tracking.keys import SENTINEL_ROW_KEY, escape_partition_key
 from tests.devhost.runtime.conftest import (
     Running,
@@ -21,6 +22,7 @@ from tests.devhost.runtime.conftest import (
     hold_appends,
     hold_status_writes,
     sdk_input,
+    until,
     until_uncommitted,
 )
 
@@ -36,6 +38,11 @@ def running(running: Running) -> Running:
     test_checkpoint_hold.py), so the moments between writes are the tests' to choose."""
     running.engine.checkpoints.hold_s = 0
     return running
+
+
+def completed_in_memory(state: InstanceState) -> bool:
+    """The instance's last episode, run but not yet written, completed it."""
+    return bool(state.uncommitted) and state.uncommitted[-1].record.runtime_status is RuntimeStatus.Completed
 
 
 def well_formed(history: list[dict[str, Any]]) -> None:
@@ -56,13 +63,9 @@ async def test_episodes_that_finish_during_a_write_share_the_next_batch(running:
 
     written = hold_appends(running, slow_first_write)
     instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
-    for _ in range(500):  # the whole chain runs in memory while its first checkpoint is held
-        state = await running.engine.instance(instance_id)
-        if state.uncommitted and state.uncommitted[-1].record.runtime_status is RuntimeStatus.Completed:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the chain did not run ahead of its first checkpoint")
+    state = await running.engine.instance(instance_id)
+    # the whole chain runs in memory while its first checkpoint is held
+    await until(lambda: completed_in_memory(state), "the chain to run ahead of its first checkpoint")
     release.set()
     view = await running.wait(instance_id)
 
@@ -88,12 +91,10 @@ async def test_history_is_written_on_while_the_instances_row_waits_and_the_row_t
     appended = hold_appends(running, lambda number: asyncio.sleep(0))
     instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if any(event["EventType"] == EventType.ExecutionCompleted for event in state.history):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("History was not written to the end while the first Instances upsert waited")
+    await until(
+        lambda: any(event["EventType"] == EventType.ExecutionCompleted for event in state.history),
+        "History to be written to the end while the first Instances upsert waits",
+    )
     assert len(appended) >= 2
     assert statuses == []  # the held upsert has not landed
 
@@ -150,12 +151,7 @@ async def test_clients_see_only_what_is_written(running: Running) -> None:
     hold_appends(running, hold_second_write)
     instance_id = await running.client.start("hello_sequence", None, sdk_input(CITIES))
     state = await running.engine.instance(instance_id)
-    for _ in range(500):
-        if state.uncommitted and state.uncommitted[-1].record.runtime_status is RuntimeStatus.Completed:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the chain did not run ahead of its second checkpoint")
+    await until(lambda: completed_in_memory(state), "the chain to run ahead of its second checkpoint")
 
     view = await running.client.get_instance(instance_id, with_history=True)
     stored = await running.hub.history.load_history(instance_id)
@@ -224,13 +220,9 @@ async def test_a_group_whose_row_waited_for_a_failed_write_still_gets_its_row_fi
     rows_before_the_rerun: list[RuntimeStatus] = []
 
     async def event_queued_then_conflict(number: int) -> None:
-        state = await running.engine.instance(instance_id)
         if number == 0:
-            for _ in range(500):
-                if len(state.uncommitted) >= 2:
-                    return
-                await asyncio.sleep(0.01)
-            raise AssertionError("the event's episode did not run ahead of the first checkpoint")
+            await until_uncommitted(running, instance_id, 2)  # the event's episode runs ahead
+            return
         if number == 1 and not interfered.is_set():
             interfered.set()
             sentinel = {"PartitionKey": escape_partition_key(instance_id), "RowKey": SENTINEL_ROW_KEY}
