@@ -7,7 +7,8 @@ they already processed). The inputs of activities and children are not in the Hi
 the provider): a replay of the orchestrator gives them back; when it no longer schedules a task as
 recorded, an episode is run at once, which fails the execution as the host would. An instance whose
 first episode never committed gets its `ExecutionStarted` again; one whose final checkpoint committed
-but whose Instances row did not is brought up to date.
+but whose Instances row did not is brought up to date, and so is a row still Pending after the first
+checkpoint committed.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ async def _recover_instance(engine: Engine, record: InstanceRecord, summary: Rec
     if last["EventType"] == EventType.ExecutionCompleted:
         await _finish_record(engine, state, last)
         return
+    if record.runtime_status is RuntimeStatus.Pending:
+        await _mark_running(engine, state)
     pending = outstanding_work(engine, state)
     summary.activities += len(pending.activities)
     summary.timers += len(pending.timers)
@@ -106,6 +109,17 @@ def replay_now(engine: Engine, state: InstanceState, data: str) -> None:
     assert state.record is not None
     nudge = events.generic_event(data=data, timestamp=format_timestamp(engine.clock.now()))
     engine.deliver(state.instance_id, nudge, state.record.execution_id)
+
+
+async def _mark_running(engine: Engine, state: InstanceState) -> None:
+    """The first checkpoint committed but the Instances row missed it (it trails History by a batch at
+    most, and a kill came between the two writes): the row says Running from now on, so clients see
+    the history the instance has, not a Pending instance with none."""
+    record = state.record
+    assert record is not None
+    record.runtime_status = RuntimeStatus.Running
+    record.last_updated_time = engine.clock.now()
+    await engine.hub.instances.upsert_instance(record)
 
 
 async def _finish_record(engine: Engine, state: InstanceState, completed: dict[str, object]) -> None:

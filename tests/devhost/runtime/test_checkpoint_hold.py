@@ -174,3 +174,27 @@ async def test_a_host_stopped_during_a_hold_runs_the_chain_again_and_completes_i
         await assert_stored_as_shown(after, instance_id, view)
     finally:
         await after.stop(delete_hub=False)  # the fixture deletes it
+
+
+async def test_a_child_whose_first_checkpoint_was_held_at_a_stop_is_started_again(
+    running: Running, patterns_app: LoadedApp, storage_connection_string: str
+) -> None:
+    """The parent's checkpoint that creates the child is written and the child's Pending row inserted,
+    but the child's first checkpoint is still held when the host stops: the next host's recovery
+    starts the child again (through its parent), and the parent completes."""
+    running.engine.checkpoints.hold_s = LONG_HOLD_S
+    gate_activities(running, ["Paris"])
+    parent_id = f"parent-{uuid.uuid4().hex[:8]}"
+    child_id = f"{parent_id}-child"
+    await running.client.start("parent", parent_id, None)
+    await until_uncommitted(running, child_id, 1)
+    assert (await running.hub.instances.get_instance(child_id)) is not None
+    await running.engine.close()
+
+    after = await start_engine(patterns_app, storage_connection_string, running.hub.names.hub, Clock())
+    try:
+        await recover(after.engine)
+        view = await after.wait(parent_id)
+        assert view.record.runtime_status is RuntimeStatus.Completed
+    finally:
+        await after.stop(delete_hub=False)

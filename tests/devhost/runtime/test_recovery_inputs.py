@@ -157,6 +157,27 @@ async def test_an_activity_and_a_child_scheduled_before_a_restart_get_their_orig
     assert child.record.input == '"[\\"Paris\\"]"'
 
 
+async def test_a_row_still_pending_after_the_first_checkpoint_says_running_after_a_restart(hub: Hub) -> None:
+    """A kill between the first checkpoint and its Instances row: the row says Pending while History
+    holds the first episode. Recovery marks it Running, so clients see the history it has."""
+    instance_id = f"trailing-{uuid.uuid4().hex[:8]}"
+    written = await _checkpointed(hub.current, instance_id, "approval", None)  # a timer and an event
+    row = await hub.current.hub.instances.get_instance(instance_id)
+    assert row is not None
+    row.runtime_status = RuntimeStatus.Pending
+    await hub.current.hub.instances.upsert_instance(row, replace=True)
+
+    running = await hub.restart()
+    summary = await recover(running.engine)
+    await _stored_as(running, instance_id, RuntimeStatus.Running)
+    view = await running.client.get_instance(instance_id, with_history=True)
+
+    assert summary.timers == 1
+    assert view is not None
+    assert view.record.runtime_status is RuntimeStatus.Running
+    assert view.history == written
+
+
 async def test_a_history_that_cannot_be_replayed_does_not_keep_the_others_from_resuming(
     hub: Hub, caplog: pytest.LogCaptureFixture
 ) -> None:
